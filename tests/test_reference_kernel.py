@@ -166,3 +166,29 @@ def test_consistent_mode_differs_from_reference():
     assert np.abs(ref_new[:, stc1] - con_new[:, stc1]).max() > 0.1
     # identical where the top layer holds no ice and nothing freezes
     assert np.abs(ref_new[:, stc1 + nsoil:] - con_new[:, stc1 + nsoil:]).max() > 0
+
+
+DATA = cases.Path(__file__).resolve().parent / "data"
+
+
+@pytest.mark.parametrize("option", [0, 1])
+def test_one_step_ahead_other_surface_exchange_options(option):
+    """The whole step with SFCDIF_off (0) and MYJ (1), against 120-day dumps of the Fortran
+    model on the tgl input with only ``sfcdif_option`` changed (tests/data/README.md)."""
+    import refdata
+
+    base = cases.case("tgl")
+    dump = refdata.read_state_hp(DATA / f"ref_sfcdif{option}_tgl_120d.txt.xz")
+    n = len(dump)
+    inp = type(base.inp)(**{**base.inp.__dict__, "sfcdif_option": option,
+                            "times": base.inp.times[:n], "forcing": base.inp.forcing[:n]})
+    c = cases.Case(f"tgl-sfcdif{option}", base.dir, inp, dump, base.out)
+    new, diag = one_step_all(c)
+    err = state_errors(new, dump.state, dump.nsoil)
+    good = err.max(axis=1) <= 1e-9
+    print(f"\nsfcdif_option={option}: {good.sum()}/{n} steps within 1e-9, largest {err.max():.2e}")
+    assert good.all()
+    ref = dump.values[:, dump.nstate:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(np.abs(ref) > 1e-12, np.abs(diag - ref) / np.abs(ref), np.abs(diag - ref))
+    assert rel.max() <= 1e-9
