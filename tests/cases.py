@@ -7,7 +7,7 @@ the free run of our kernel over the whole case is also computed once and shared.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -29,14 +29,14 @@ class Case:
     out: refdata.DriverOutput  # output_O2.txt: the primary reference, 5 years
 
 
-@lru_cache(maxsize=None)
+@cache
 def case(name: str) -> Case:
     d = refdata.unpack_case(name, cache_dir=CACHE)
     return Case(name, d, read_point_input(d / "forcing_main.in"),
                 refdata.read_state_hp(d / "state_hp.txt"), refdata.read_output(d / "output_O2.txt"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def free_run(name: str, mode: str = "reference") -> PointResult:
     return run_point(case(name).inp, mode=mode)
 

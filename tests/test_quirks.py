@@ -13,8 +13,14 @@ import pytest
 
 import cases
 from noahperm.kernel import layout as L
-from noahperm.kernel.branches import E_SRT2_SMCWLT, E_TOP_BEXP, E_TOP_PSISAT, E_TOP_SMCMAX, NEFF
-from noahperm.kernel.branches import NWORK
+from noahperm.kernel.branches import (
+    E_SRT2_SMCWLT,
+    E_TOP_BEXP,
+    E_TOP_PSISAT,
+    E_TOP_SMCMAX,
+    NEFF,
+    NWORK,
+)
 from noahperm.kernel.column import effective_soil
 from noahperm.kernel.snow import snowpack
 from noahperm.kernel.soil_heat import tmpavg

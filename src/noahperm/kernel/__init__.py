@@ -7,4 +7,33 @@ Modules map to the reference routines (see docs/kernel.md):
 ``soil_heat`` (TDFCND_C05, FRH2O, SNKSRC, TBND, TMPAVG, HRT, HSTEP, ROSR12, SHFLX),
 ``soil_water`` (WDFCND_NY06, FAC2MIT, SRT, SSTEP, SMFLX), ``column`` (the driver
 pre-step and SFLX), ``driver`` (many columns in parallel), ``layout`` (array slots).
+
+Compiled code is cached on disk (``cache=True``). Numba checks only the time stamp of the
+file that defines a cached function, not of the functions it calls, so a cached driver could
+run stale physics after an edit of another kernel file. The cache therefore lives in a
+directory named after a hash of all kernel sources: ``$NUMBA_CACHE_DIR/kernel-<hash>``
+(default base ``$XDG_CACHE_HOME/noahperm/numba``, i.e. ``~/.cache/noahperm/numba``).
 """
+
+import hashlib
+import os
+from pathlib import Path
+
+import numba
+
+
+def _configure_cache() -> str:
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha1()
+    for path in sorted(here.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    base = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "noahperm", "numba")
+    path = os.path.join(base, f"kernel-{digest.hexdigest()[:16]}")
+    numba.config.CACHE_DIR = path  # read when the @njit(cache=True) decorators run below
+    return path
+
+
+CACHE_DIR = _configure_cache()

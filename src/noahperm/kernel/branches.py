@@ -39,7 +39,8 @@ W_ET = 14  # transpiration per layer [m s-1]
 W_RTDIS = 15  # root fractions
 W_WLT = 16  # wilting point per root layer as used by CANRES/TRANSP
 W_REF = 17  # field capacity per root layer as used by CANRES/TRANSP
-NWORK = 18
+# rows 18..20: SHFLX (heat capacities, old temperature and liquid water for the budget)
+NWORK = 21
 
 
 @njit(cache=True)
@@ -51,7 +52,8 @@ def nopac(stc, smc, sh2o, zsoil, etp, prcp, cmc, t1, dt, shdfac, q2, sfctmp, t24
     etp [kg m-2 s-1], prcp [kg m-2 s-1], cmc [m], t1 [K]; par_v = (sbeta,
     fxexp, cmcmax, cfactr, slope). Returns (t1, cmc, ssoil [W m-2, positive
     into the soil], eta [kg m-2 s-1], edir, ec, ett [kg m-2 s-1], beta, drip [m],
-    dew [m s-1], flx1, flx3 [W m-2], runoff1, runoff2 [m s-1], runoff3 [m]).
+    dew [m s-1], flx1, flx3 [W m-2], runoff1, runoff2 [m s-1], runoff3 [m], and the soil
+    heat budget of SHFLX: gsoil, gbot, dhsoil [W m-2]).
     """
     sbeta = par_v[0]
     fxexp = par_v[1]
@@ -100,13 +102,13 @@ def nopac(stc, smc, sh2o, zsoil, etp, prcp, cmc, t1, dt, shdfac, q2, sfctmp, t24
     yynum = fdown - emissi * SIGMA * t24
     yy = sfctmp + (yynum / rch + th2 - sfctmp - beta * epsca) / rr
     zz1 = df1 / (-0.5 * zsoil[0] * rch * rr) + 1.0
-    t1, ssoil = shflx(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil,
-                      eff[E_TOP_SMCMAX], eff[E_TOP_PSISAT], eff[E_TOP_BEXP], soilp, stype,
-                      is_urban, wk)
+    t1, ssoil, gbot, dhsoil = shflx(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil,
+                                    eff[E_TOP_SMCMAX], eff[E_TOP_PSISAT], eff[E_TOP_BEXP], soilp,
+                                    stype, is_urban, wk)
     flx1 = CPH2O * prcp * (t1 - sfctmp)
     flx3 = 0.0
     return (t1, cmc, ssoil, eta, edir, ec, ett, beta, drip, dew, flx1, flx3, runoff1, runoff2,
-            runoff3)
+            runoff3, ssoil, gbot, dhsoil)
 
 
 @njit(cache=True)
@@ -120,8 +122,9 @@ def snopac(stc, smc, sh2o, zsoil, etp, prcp, prcpf, snowng, cmc, t1, dt, shdfac,
     effective conductivity [W m-1 K-1], flx2 freezing-rain heat [W m-2],
     sncovr, esd (SWE) [m], sndens [g cm-3], snowh [m].
     Returns (t1, cmc, ssoil, etp, edir, ec, ett, esnow, etns, beta, drip, dew, flx1, flx3,
-    snomlt, runoff1, runoff2, runoff3, sncovr, esd, snowh, sndens).
-    Kinematic evaporation terms in kg m-2 s-1; ssoil [W m-2].
+    snomlt, runoff1, runoff2, runoff3, sncovr, esd, snowh, sndens, gsoil, gbot, dhsoil).
+    gsoil is the surface heat flux the soil solve applied, which differs from ssoil (the
+    snow-soil flux before the solve, what the reference reports). Kinematic evaporation terms in kg m-2 s-1; ssoil [W m-2].
     """
     fxexp = par_v[1]
     cmcmax = par_v[2]
@@ -226,8 +229,9 @@ def snopac(stc, smc, sh2o, zsoil, etp, prcp, prcpf, snowng, cmc, t1, dt, shdfac,
     zz1 = 1.0
     yy = stc[0] - 0.5 * ssoil * zsoil[0] * zz1 / df1
     # the soil heat solve must not overwrite the skin temperature nor the ground flux
-    shflx(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, eff[E_TOP_SMCMAX],
-          eff[E_TOP_PSISAT], eff[E_TOP_BEXP], soilp, stype, is_urban, wk)
+    _t11, gsoil, gbot, dhsoil = shflx(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil,
+                                      eff[E_TOP_SMCMAX], eff[E_TOP_PSISAT], eff[E_TOP_BEXP],
+                                      soilp, stype, is_urban, wk)
     if esd > 0.0:
         snowh, sndens = snowpack(esd, dt, snowh, sndens, t1, yy)
     else:
@@ -236,4 +240,4 @@ def snopac(stc, smc, sh2o, zsoil, etp, prcp, prcpf, snowng, cmc, t1, dt, shdfac,
         sndens = 0.0
         sncovr = 0.0
     return (t1, cmc, ssoil, etp, edir, ec, ett, esnow, etns, beta, drip, dew, flx1, flx3,
-            snomlt, runoff1, runoff2, runoff3, sncovr, esd, snowh, sndens)
+            snomlt, runoff1, runoff2, runoff3, sncovr, esd, snowh, sndens, gsoil, gbot, dhsoil)

@@ -115,16 +115,24 @@ PAR_NAMES = (
 MODE_REFERENCE = 0
 MODE_CONSISTENT = 1
 
-# --- diagnostics of one step (order of state_hp.txt, numbers 68-108) --------
+# --- diagnostics of one step -------------------------------------------------
+# The first NDIAG_REF are those of state_hp.txt (numbers 68-108), in its order and units;
+# then the soil heat budget of the step: GSOIL, the heat flux into the soil through the
+# surface as applied by the soil heat solve [W m-2, positive downward] (equal to -SSOIL without
+# snow; under snow the reference reports the snow-soil flux before the solve as SSOIL), GBOT,
+# the heat flux into the column through ZBOT [W m-2, positive upward], and DHSOIL, the change of
+# soil heat content in the solve, sensible plus latent [W m-2]: DHSOIL = GSOIL + GBOT.
 DIAG_NAMES = (
     "SHEAT", "ETA", "ETAKIN", "SSOIL", "ETP", "EC", "EDIR", "ETT", "ESNOW", "RUNOFF1",
     "RUNOFF2", "RUNOFF3", "SNCOVR", "FLX1", "FLX2", "FLX3", "SNOMLT", "DEW", "DRIP", "BETA",
     "RC", "PC", "XLAI", "SHDFAC", "ALB", "EMBRD", "SOLNET", "LWDN", "SOLDN", "SFCTMP", "Q2",
     "SFCPRS", "SFCSPD", "PRCP", "FFROZP", "TH2", "Q2SAT", "DQSDT2", "SOILM", "SOILW", "FDOWN",
+    "GSOIL", "GBOT", "DHSOIL",
 )
 (D_SHEAT, D_ETA, D_ETAKIN, D_SSOIL, D_ETP, D_EC, D_EDIR, D_ETT, D_ESNOW, D_RUNOFF1,
  D_RUNOFF2, D_RUNOFF3, D_SNCOVR, D_FLX1, D_FLX2, D_FLX3, D_SNOMLT, D_DEW, D_DRIP, D_BETA,
  D_RC, D_PC, D_XLAI, D_SHDFAC, D_ALB, D_EMBRD, D_SOLNET, D_LWDN, D_SOLDN, D_SFCTMP, D_Q2,
  D_SFCPRS, D_SFCSPD, D_PRCP, D_FFROZP, D_TH2, D_Q2SAT, D_DQSDT2, D_SOILM, D_SOILW,
- D_FDOWN) = range(41)
-NDIAG = 41
+ D_FDOWN, D_GSOIL, D_GBOT, D_DHSOIL) = range(44)
+NDIAG = 44
+NDIAG_REF = 41

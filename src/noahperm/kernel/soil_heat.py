@@ -251,7 +251,7 @@ def heat_capacity(sh2o, smc, smcmax, csoil):
 
 @njit(cache=True)
 def hrt(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax, top_psisat,
-        top_bexp, soilp, stype, is_urban, rhsts, ai, bi, ci):
+        top_bexp, soilp, stype, is_urban, rhsts, ai, bi, ci, hcap):
     """Right-hand side and matrix of the soil heat equation (HRT, ITAVG = true).
 
     stc, smc, sh2o : (nsoil,) state [K, m3 m-3]; sh2o is updated by SNKSRC.
@@ -263,13 +263,17 @@ def hrt(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax, 
     stype(1), PSISAT of Soil_type_index and BEXP of stype(NSOIL) here; see
     docs/kernel.md). soilp (nsoil, NSOILP), stype (nsoil,) : per-layer
     parameters and classes for layers 2..N.
-    Outputs rhsts [K s-1], ai, bi, ci [s-1].
+    Outputs rhsts [K s-1], ai, bi, ci [s-1], hcap: the heat capacity of each layer used
+    [J m-3 K-1]. Returns the heat flux into the column through ZBOT [W m-2, positive upward];
+    it is explicit (old temperature of the bottom layer), as in the reference.
     """
     nsoil = stc.shape[0]
     csoil_loc = URBAN_CSOIL if is_urban else csoil
     t0 = TFREEZ
     # --- layer 1
     hcpct = heat_capacity(sh2o[0], smc[0], top_smcmax, csoil_loc)
+    hcap[0] = hcpct
+    gbot = 0.0
     ddz = 1.0 / (-0.5 * zsoil[1])
     ai[0] = 0.0
     ci[0] = (df1 * ddz) / (zsoil[0] * hcpct)
@@ -293,6 +297,7 @@ def hrt(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax, 
     for k in range(1, nsoil):
         smcmax = soilp[k, SP_MAXSMC]
         hcpct = heat_capacity(sh2o[k], smc[k], smcmax, csoil_loc)
+        hcap[k] = hcpct
         df1n = tdfcnd_c05(smc[k], soilp[k, SP_QTZ], smcmax, sh2o[k], stype[k])
         if is_urban:
             df1n = URBAN_DF
@@ -305,6 +310,7 @@ def hrt(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax, 
         else:
             denom = 0.5 * (zsoil[k - 1] + zsoil[k]) - zbot
             dtsdz2 = (stc[k] - tbot) / denom
+            gbot = -df1n * dtsdz2
             ci[k] = 0.0
             tbk1 = tbnd(stc[k], tbot, zsoil, zbot, k, nsoil)
         denom = (zsoil[k] - zsoil[k - 1]) * hcpct
@@ -322,6 +328,7 @@ def hrt(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax, 
         df1k = df1n
         dtsdz = dtsdz2
         ddz = ddz2
+    return gbot
 
 
 @njit(cache=True)
@@ -345,23 +352,37 @@ def hstep(stc, rhsts, dt, ai, bi, ci, work1, work2, work3):
 @njit(cache=True)
 def shflx(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax, top_psisat,
           top_bexp, soilp, stype, is_urban, wk):
-    """Update soil temperature (and liquid water by phase change), return (T1, SSOIL) (SHFLX).
+    """Update soil temperature and liquid water (phase change) one step (SHFLX).
 
-    T1 = (yy + (zz1-1) stc[0]) / zz1 [K] is the new skin temperature and
-    SSOIL = df1 (stc[0] - T1) / (0.5 zsoil[0]) [W m-2] the ground heat flux
-    (positive into the soil at this point of SFLX). ``wk`` is a (>=7, nsoil)
-    scratch array.
+    Returns (T1, SSOIL, GBOT, DHSOIL): T1 = (yy + (zz1-1) stc[0]) / zz1 [K] the new skin
+    temperature, SSOIL = df1 (stc[0] - T1) / (0.5 zsoil[0]) [W m-2] the ground heat flux
+    (positive into the soil at this point of SFLX; it is the surface flux the solve
+    applied, at the new temperature), GBOT the flux into the column through ZBOT [W m-2]
+    and DHSOIL the change of the column's heat content over the step, sensible plus
+    latent, divided by dt [W m-2]. The scheme conserves energy: DHSOIL = SSOIL + GBOT
+    to round-off. ``wk`` is a (>=NWORK, nsoil) scratch array (rows 0-6 and 18-20).
     """
     rhsts = wk[0]
     ai = wk[1]
     bi = wk[2]
     ci = wk[3]
-    hrt(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax, top_psisat,
-        top_bexp, soilp, stype, is_urban, rhsts, ai, bi, ci)
+    hcap = wk[18]
+    told = wk[19]
+    wold = wk[20]
+    nsoil = stc.shape[0]
+    for k in range(nsoil):
+        told[k] = stc[k]
+        wold[k] = sh2o[k]
+    gbot = hrt(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax,
+               top_psisat, top_bexp, soilp, stype, is_urban, rhsts, ai, bi, ci, hcap)
     hstep(stc, rhsts, dt, ai, bi, ci, wk[4], wk[5], wk[6])
     t1 = (yy + (zz1 - 1.0) * stc[0]) / zz1
     ssoil = df1 * (stc[0] - t1) / (0.5 * zsoil[0])
-    return t1, ssoil
+    dh = 0.0
+    for k in range(nsoil):
+        dz = -zsoil[0] if k == 0 else zsoil[k - 1] - zsoil[k]
+        dh += dz * (hcap[k] * (stc[k] - told[k]) + DH2O * HLICE * (sh2o[k] - wold[k]))
+    return t1, ssoil, gbot, dh / dt
 
 
 @njit(cache=True)
@@ -372,13 +393,13 @@ def _conductivities(smc, sh2o, soilp, stype, out):
 
 @njit(cache=True)
 def _heat_column_steps(stc, smc, sh2o, zsoil, tsurf, tbot, zbot, dt, csoil, soilp, stype,
-                       stc_out, sh2o_out):
+                       stc_out, sh2o_out, g_top, g_bot, dh):
     nsoil = stc.shape[0]
-    wk = np.empty((8, nsoil))
+    wk = np.empty((21, nsoil))
     for n in range(tsurf.shape[0]):
         df1 = tdfcnd_c05(smc[0], soilp[0, SP_QTZ], soilp[0, SP_MAXSMC], sh2o[0], stype[0])
         # Dirichlet surface temperature tsurf at z = 0: zz1 = 1, yy = tsurf.
-        shflx(stc, smc, sh2o, zsoil, tsurf[n], 1.0, tbot, zbot, dt, df1, csoil,
+        _t1, g_top[n], g_bot[n], dh[n] = shflx(stc, smc, sh2o, zsoil, tsurf[n], 1.0, tbot, zbot, dt, df1, csoil,
               soilp[0, SP_MAXSMC], soilp[0, SP_SATPSI], soilp[0, SP_BB], soilp, stype, False, wk)
         for k in range(nsoil):
             stc_out[n, k] = stc[k]
@@ -386,7 +407,7 @@ def _heat_column_steps(stc, smc, sh2o, zsoil, tsurf, tbot, zbot, dt, csoil, soil
 
 
 def solve_heat_column(sldpth, stc0, smc, sh2o0, tsurf, dt, tbot, zbot, soilp, stype=None,
-                      csoil=2.0e6):
+                      csoil=2.0e6, return_fluxes=False):
     """Run the soil heat solver alone: prescribed surface temperature, fixed total water.
 
     This is HRT + HSTEP (with FRH2O/SNKSRC phase change and TDFCND_C05
@@ -408,9 +429,13 @@ def solve_heat_column(sldpth, stc0, smc, sh2o0, tsurf, dt, tbot, zbot, soilp, st
     stype : (nsoil,) soil classes (for the gravel/bedrock conductivity); default 0
     csoil : heat capacity of the solids [J m-3 K-1]
 
+    return_fluxes : also return a dict of (nstep,) arrays: ``gsoil`` the surface heat flux
+        into the soil [W m-2], ``gbot`` the flux into the column through zbot [W m-2] and
+        ``dhsoil`` the change of heat content (sensible + latent) per time [W m-2].
+
     Returns
     -------
-    stc, sh2o : (nstep, nsoil) after each step.
+    stc, sh2o : (nstep, nsoil) after each step (and the flux dict if ``return_fluxes``).
     """
     sldpth = np.asarray(sldpth, dtype=np.float64)
     nsoil = sldpth.size
@@ -427,6 +452,10 @@ def solve_heat_column(sldpth, stc0, smc, sh2o0, tsurf, dt, tbot, zbot, soilp, st
     tsurf = np.asarray(tsurf, dtype=np.float64)
     stc_out = np.empty((tsurf.size, nsoil))
     sh2o_out = np.empty((tsurf.size, nsoil))
+    fl = {name: np.empty(tsurf.size) for name in ("gsoil", "gbot", "dhsoil")}
     _heat_column_steps(stc, smc, sh2o, zsoil, tsurf, float(tbot), float(zbot), float(dt),
-                       float(csoil), soilp, stype, stc_out, sh2o_out)
+                       float(csoil), soilp, stype, stc_out, sh2o_out, fl["gsoil"], fl["gbot"],
+                       fl["dhsoil"])
+    if return_fluxes:
+        return stc_out, sh2o_out, fl
     return stc_out, sh2o_out
