@@ -21,7 +21,7 @@ from noahperm.kernel.branches import (
     NEFF,
     NWORK,
 )
-from noahperm.kernel.column import effective_soil
+from noahperm.kernel.column import prepare_column
 from noahperm.kernel.snow import snowpack
 from noahperm.kernel.soil_heat import tmpavg
 from noahperm.kernel.soil_water import srt
@@ -122,12 +122,16 @@ def test_layer1_freezing_uses_bottom_layer_b():
     soilidx = smat[6]
     eff = np.zeros(NEFF)
     wk = np.zeros((NWORK, stype.size))
-    effective_soil(soilp, stype, soilidx, False, eff, wk, 3, 3.0, 2e-6)
+    par = np.zeros(L.NPAR)
+    par[[L.P_NROOT, L.P_REFKDT, L.P_REFDK]] = 3, 3.0, 2e-6
+    zsoil = -np.cumsum(np.full(stype.size, 0.5))
+    prepare_column(par, soilp, stype, soilidx, zsoil, eff, wk)
     assert eff[E_TOP_BEXP] == smat[12, L.SP_BB] == 2.53  # gravel, the bottom layer
     assert eff[E_TOP_SMCMAX] == smat[6, L.SP_MAXSMC]  # loam, stype(1)
     assert eff[E_TOP_PSISAT] == soilidx[L.SP_SATPSI]  # Soil_type_index
     assert eff[E_SRT2_SMCWLT] == smat[12, L.SP_WLTSMC]  # second SRT pass: stype(NSOIL)
-    effective_soil(soilp, stype, soilidx, True, eff, wk, 3, 3.0, 2e-6)
+    par[L.P_MODE] = L.MODE_CONSISTENT
+    prepare_column(par, soilp, stype, soilidx, zsoil, eff, wk)
     assert eff[E_TOP_BEXP] == smat[6, L.SP_BB]
 
 

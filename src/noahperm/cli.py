@@ -50,6 +50,8 @@ def _point_arguments(p: argparse.ArgumentParser) -> None:
 def _demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, required=True, metavar="DIR",
                    help="directory for the demo's results")
+    p.add_argument("--years", type=int, default=2, metavar="N",
+                   help="years of synthetic forcing to generate and run (default: %(default)s)")
 
 
 COMMANDS: list[Command] = [

@@ -12,12 +12,11 @@ both expressed by the caller.
 
 import math
 
-from numba import njit
-
+from ._jit import jit
 from .constants import CPH2O, CPICE, LSUBC, LSUBF, LSUBS, SIGMA, TFREEZ, URBAN_DF
 from .energy import evapo
 from .snow import snowpack
-from .soil_heat import shflx, tdfcnd_c05
+from .soil_heat import NWORK_HEAT, shflx, tdfcnd_pre
 from .soil_water import smflx
 
 # effective soil parameters of a step (filled by column.sflx)
@@ -32,18 +31,24 @@ E_NOPAC_QTZ = 7  # quartz used by NOPAC's top conductivity
 E_NOPAC_SMCMAX = 8  # porosity used by NOPAC's top conductivity
 E_NOPAC_CLASS = 9  # soil class used by NOPAC's top conductivity (0 = standard)
 E_CONSISTENT = 10  # 1.0 in consistent mode
-NEFF = 11
+E_TOP_TC_A = 11  # conductivity constants (tdfcnd_consts) of SFLX's top-layer estimate
+E_TOP_TC_DRY = 12
+E_NOPAC_TC_A = 13  # ... and of NOPAC's top-layer conductivity
+E_NOPAC_TC_DRY = 14
+NEFF = 15
 
-# workspace rows (each of length nsoil); rows 0..13 are used by SHFLX / SMFLX
-W_ET = 14  # transpiration per layer [m s-1]
+# work array rows (each of length nsoil): rows 0..13 scratch of SHFLX / SMFLX,
+W_ET = 14  # scratch: transpiration per layer [m s-1]
+# constant over a run, set by column.prepare_column:
 W_RTDIS = 15  # root fractions
 W_WLT = 16  # wilting point per root layer as used by CANRES/TRANSP
 W_REF = 17  # field capacity per root layer as used by CANRES/TRANSP
-# rows 18..20: SHFLX (heat capacities, old temperature and liquid water for the budget)
-NWORK = 21
+# rows 18..20: scratch of SHFLX (heat capacities, old temperature and liquid water);
+# rows 21..22: conductivity constants of each layer (soil_heat.W_TC_A, W_TC_DRY)
+NWORK = NWORK_HEAT
 
 
-@njit(cache=True)
+@jit
 def nopac(stc, smc, sh2o, zsoil, etp, prcp, cmc, t1, dt, shdfac, q2, sfctmp, t24, th2, fdown,
           emissi, epsca, rch, rr, pc, par_v, soilp, stype, eff, tbot, zbot, csoil, is_urban,
           nroot, wk):
@@ -94,8 +99,8 @@ def nopac(stc, smc, sh2o, zsoil, etp, prcp, cmc, t1, dt, shdfac, q2, sfctmp, t24
     edir = edir1 * 1000.0
     ec = ec1 * 1000.0
     ett = ett1 * 1000.0
-    df1 = tdfcnd_c05(smc[0], eff[E_NOPAC_QTZ], eff[E_NOPAC_SMCMAX], sh2o[0],
-                     int(eff[E_NOPAC_CLASS]))
+    df1 = tdfcnd_pre(smc[0], sh2o[0], eff[E_NOPAC_SMCMAX], eff[E_NOPAC_TC_A],
+                     eff[E_NOPAC_TC_DRY], int(eff[E_NOPAC_CLASS]))
     if is_urban:
         df1 = URBAN_DF
     df1 = df1 * math.exp(sbeta * shdfac)
@@ -111,7 +116,7 @@ def nopac(stc, smc, sh2o, zsoil, etp, prcp, cmc, t1, dt, shdfac, q2, sfctmp, t24
             runoff3, ssoil, gbot, dhsoil)
 
 
-@njit(cache=True)
+@jit
 def snopac(stc, smc, sh2o, zsoil, etp, prcp, prcpf, snowng, cmc, t1, dt, shdfac, q2, sfctmp,
            t24, th2, fdown, emissi, epsca, rch, rr, pc, ribb, df1, flx2, sncovr, esd, sndens,
            snowh, par_v, soilp, stype, eff, tbot, zbot, csoil, is_urban, nroot, wk):

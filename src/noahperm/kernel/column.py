@@ -29,20 +29,23 @@ effective values are set once per step in ``effective_soil``.
 
 import math
 
-from numba import njit
-
+from ._jit import jit
 from .branches import (
     E_CONSISTENT,
     E_KDT,
     E_NOPAC_CLASS,
     E_NOPAC_QTZ,
     E_NOPAC_SMCMAX,
+    E_NOPAC_TC_A,
+    E_NOPAC_TC_DRY,
     E_SMCDRY,
     E_SMCMAX,
     E_SRT2_SMCWLT,
     E_TOP_BEXP,
     E_TOP_PSISAT,
     E_TOP_SMCMAX,
+    E_TOP_TC_A,
+    E_TOP_TC_DRY,
     W_REF,
     W_RTDIS,
     W_WLT,
@@ -166,50 +169,66 @@ from .layout import (
 )
 from .sfcdif import calhum, caltmp, sfcdif_myj, sfcdif_off, sfcdif_y08
 from .snow import alcalc, csnow, snfrac, snow_new, snowz0
-from .soil_heat import tdfcnd_c05
+from .soil_heat import conductivity_consts, tdfcnd_consts, tdfcnd_pre
 
 BADVAL = -1.0e36  # the reference driver's "not yet computed" value (Q1, Z0BRD)
 
 
-@njit(cache=True)
-def effective_soil(soilp, stype, soilidx, consistent, eff, wk, nroot, refkdt, refdk):
-    """Effective soil parameters of a step (see module docstring and docs/kernel.md)."""
+@jit
+def prepare_column(par, soilp, stype, soilidx, zsoil, eff, wk):
+    """Set what stays constant over a run of one column: the effective soil parameters
+    ``eff`` (layout E_* of branches.py) and the constant rows of the work array ``wk``
+    (root fractions, CANRES/TRANSP wilting point and field capacity per root layer,
+    conductivity constants per layer). Call it before the first ``column_step`` and again
+    whenever ``par``, ``soilp``, ``stype`` or ``soilidx`` change.
+
+    Reference mode reproduces the Fortran's parameter leaks (REFERENCE_MODEL.md section 3):
+    DEVAP, CANRES, TRANSP, KDT and the top conductivity estimate use Soil_type_index;
+    HRT's layer 1 uses SMCMAX of stype(1), PSISAT of Soil_type_index and BEXP of
+    stype(NSOIL); the second SRT pass sees SMCWLT of stype(NSOIL); NOPAC's top conductivity
+    takes the standard (neither gravel nor bedrock) branch. Consistent mode uses each
+    layer's own class, and stype(1) where the reference uses Soil_type_index.
+    """
     nsoil = soilp.shape[0]
+    consistent = par[P_MODE] > 0.5
+    nroot = max(int(par[P_NROOT]), 1)
+    refkdt = par[P_REFKDT]
+    refdk = par[P_REFDK]
+    idx = soilp[0] if consistent else soilidx
+    eff[E_SMCMAX] = idx[SP_MAXSMC]
+    eff[E_SMCDRY] = idx[SP_DRYSMC]
+    eff[E_KDT] = refkdt * idx[SP_SATDK] / refdk
+    eff[E_TOP_SMCMAX] = soilp[0, SP_MAXSMC]
+    eff[E_TOP_PSISAT] = idx[SP_SATPSI]
+    eff[E_NOPAC_QTZ] = idx[SP_QTZ]
+    eff[E_NOPAC_SMCMAX] = soilp[0, SP_MAXSMC]
     if consistent:
-        top = soilp[0]
-        eff[E_SMCMAX] = top[SP_MAXSMC]
-        eff[E_SMCDRY] = top[SP_DRYSMC]
-        eff[E_KDT] = refkdt * top[SP_SATDK] / refdk
-        eff[E_TOP_SMCMAX] = top[SP_MAXSMC]
-        eff[E_TOP_PSISAT] = top[SP_SATPSI]
-        eff[E_TOP_BEXP] = top[SP_BB]
-        eff[E_SRT2_SMCWLT] = top[SP_WLTSMC]
-        eff[E_NOPAC_QTZ] = top[SP_QTZ]
-        eff[E_NOPAC_SMCMAX] = top[SP_MAXSMC]
+        eff[E_TOP_BEXP] = soilp[0, SP_BB]
+        eff[E_SRT2_SMCWLT] = soilp[0, SP_WLTSMC]
         eff[E_NOPAC_CLASS] = stype[0]
         eff[E_CONSISTENT] = 1.0
-        for k in range(nroot):
-            wk[W_WLT, k] = soilp[k, SP_WLTSMC]
-            wk[W_REF, k] = soilp[k, SP_REFSMC]
     else:
-        # REDPRM: Soil_type_index; leaks: see REFERENCE_MODEL.md section 3.
-        eff[E_SMCMAX] = soilidx[SP_MAXSMC]
-        eff[E_SMCDRY] = soilidx[SP_DRYSMC]
-        eff[E_KDT] = refkdt * soilidx[SP_SATDK] / refdk
-        eff[E_TOP_SMCMAX] = soilp[0, SP_MAXSMC]
-        eff[E_TOP_PSISAT] = soilidx[SP_SATPSI]
         eff[E_TOP_BEXP] = soilp[nsoil - 1, SP_BB]
         eff[E_SRT2_SMCWLT] = soilp[nsoil - 1, SP_WLTSMC]
-        eff[E_NOPAC_QTZ] = soilidx[SP_QTZ]
-        eff[E_NOPAC_SMCMAX] = soilp[0, SP_MAXSMC]
         eff[E_NOPAC_CLASS] = 0.0  # uninitialised class number: the standard branch
         eff[E_CONSISTENT] = 0.0
-        for k in range(nroot):
-            wk[W_WLT, k] = soilidx[SP_WLTSMC]
-            wk[W_REF, k] = soilidx[SP_REFSMC]
+    # SFLX's top-layer estimate: quartz and porosity of Soil_type_index, class stype(1)
+    eff[E_TOP_TC_A], eff[E_TOP_TC_DRY] = tdfcnd_consts(idx[SP_QTZ], idx[SP_MAXSMC], stype[0])
+    eff[E_NOPAC_TC_A], eff[E_NOPAC_TC_DRY] = tdfcnd_consts(
+        eff[E_NOPAC_QTZ], eff[E_NOPAC_SMCMAX], int(eff[E_NOPAC_CLASS]))
+    for k in range(nsoil):
+        wk[W_RTDIS, k] = 0.0
+        wk[W_WLT, k] = 0.0
+        wk[W_REF, k] = 0.0
+    for k in range(nroot):
+        sl = -zsoil[0] if k == 0 else zsoil[k - 1] - zsoil[k]
+        wk[W_RTDIS, k] = -sl / zsoil[nroot - 1]
+        wk[W_WLT, k] = soilp[k, SP_WLTSMC] if consistent else soilidx[SP_WLTSMC]
+        wk[W_REF, k] = soilp[k, SP_REFSMC] if consistent else soilidx[SP_REFSMC]
+    conductivity_consts(soilp, stype, wk)
 
 
-@njit(cache=True)
+@jit
 def column_step(sstate, stc, smc, sh2o, forc, par, soilp, stype, soilidx, zsoil, dt, diag,
                 eff, parv, wk):
     """Advance one column one step in place.
@@ -219,8 +238,8 @@ def column_step(sstate, stc, smc, sh2o, forc, par, soilp, stype, soilidx, zsoil,
     (P_*), soilp (nsoil, NSOILP) and stype (nsoil,): per-layer soil
     parameters and classes, soilidx (NSOILP,): Soil_type_index parameters,
     zsoil (nsoil,): layer bottoms [m, negative], dt [s].
-    diag (NDIAG,) receives the diagnostics; eff (NEFF,), parv (5,), wk
-    (NWORK, nsoil) are scratch. Returns 0 on success, 1 if snow density
+    diag (NDIAG,) receives the diagnostics; eff (NEFF,) and wk (NWORK, nsoil) must have
+    been set by ``prepare_column`` for these parameters; parv (5,) is scratch. Returns 0 on success, 1 if snow density
     SNEQV/SNOWH exceeded 1 on entry (the reference stops there).
     """
     nsoil = stc.shape[0]
@@ -282,17 +301,6 @@ def column_step(sstate, stc, smc, sh2o, forc, par, soilp, stype, soilidx, zsoil,
         shdfac = 0.0
     rsmin = par[P_RSMIN]
     consistent = par[P_MODE] > 0.5
-    effective_soil(soilp, stype, soilidx, consistent, eff, wk, nroot, par[P_REFKDT],
-                   par[P_REFDK])
-    rtdis = wk[W_RTDIS]
-    for i in range(nsoil):
-        rtdis[i] = 0.0
-    for i in range(nroot):
-        if i == 0:
-            sl = -zsoil[0]
-        else:
-            sl = zsoil[i - 1] - zsoil[i]
-        rtdis[i] = -sl / zsoil[nroot - 1]
     smcwlt_diag = soilidx[SP_WLTSMC] if not consistent else soilp[0, SP_WLTSMC]
     if is_urban:
         shdfac = 0.05
@@ -359,9 +367,8 @@ def column_step(sstate, stc, smc, sh2o, forc, par, soilp, stype, soilidx, zsoil,
         albedo, emissi, snotime1 = alcalc(alb, par[P_SNOALB], embrd, sncovr, dt, snowng,
                                           snotime1, par[P_LVCOEF])
     # thermal conductivity of the top soil layer and the ground heat flux estimate
-    top_class = stype[0]
-    df1 = tdfcnd_c05(smc[0], eff[E_NOPAC_QTZ], eff[E_SMCMAX] if not consistent
-                     else soilp[0, SP_MAXSMC], sh2o[0], top_class)
+    df1 = tdfcnd_pre(smc[0], sh2o[0], eff[E_SMCMAX], eff[E_TOP_TC_A], eff[E_TOP_TC_DRY],
+                     stype[0])
     if is_urban:
         df1 = URBAN_DF
     df1 = df1 * math.exp(par[P_SBETA] * shdfac)

@@ -24,8 +24,9 @@ each column's arithmetic is sequential.
 import numpy as np
 from numba import njit, prange
 
+from ._jit import JIT_OPTIONS, jit
 from .branches import NEFF, NWORK
-from .column import column_step
+from .column import column_step, prepare_column
 from .layout import NDIAG, NFORC, NSTATE
 
 # aggregate slots (axis 2 of ``agg``)
@@ -58,7 +59,7 @@ def finish_aggregates(agg, count):
     return agg
 
 
-@njit(cache=True)
+@jit
 def _finite(sstate, stc, smc, sh2o):
     for j in range(sstate.shape[0]):
         if not np.isfinite(sstate[j]):
@@ -69,7 +70,7 @@ def _finite(sstate, stc, smc, sh2o):
     return True
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, **JIT_OPTIONS)
 def run_columns(sstate, stc, smc, sh2o, forcing, par, soilp, stype, soilidx, zsoil, dt,
                 period, agg, status, fail_step, trace_state, trace_diag):
     """Advance all columns over the steps of ``forcing``; returns nothing, updates in place.
@@ -102,6 +103,7 @@ def run_columns(sstate, stc, smc, sh2o, forcing, par, soilp, stype, soilidx, zso
         save_t = np.empty(nsoil)
         save_m = np.empty(nsoil)
         save_w = np.empty(nsoil)
+        prepare_column(par[c], soilp[c], stype[c], soilidx[c], zsoil[c], eff, wk)
         s = sstate[c]
         t = stc[c]
         m = smc[c]

@@ -10,12 +10,11 @@ leaked from another routine (REFERENCE_MODEL.md section 3), the caller
 (``column.sflx``) passes that value; see docs/kernel.md for the list.
 """
 
-from numba import njit
-
+from ._jit import jit
 from .constants import CP, CP_PENMAN, CPH2O, CPICE, ELCP, LSUBC, LSUBF, LSUBS, RD, SIGMA
 
 
-@njit(cache=True)
+@jit
 def penman(sfctmp, sfcprs, ch, t2v, th2, prcp, fdown, ssoil, q2, q2sat, snowng, frzgra,
            dqsdt2, emissi, sncovr):
     """Potential evaporation by the Penman combination equation (PENMAN).
@@ -52,7 +51,7 @@ def penman(sfctmp, sfcprs, ch, t2v, th2, prcp, fdown, ssoil, q2, q2sat, snowng, 
     return etp, rch, epsca, rr, flx2, t24
 
 
-@njit(cache=True)
+@jit
 def canres(solar, ch, sfctmp, q2, sfcprs, sh2o, zsoil, nroot, smcwlt, smcref, rsmin, rc_par,
            q2sat, dqsdt2, xlai, emissi):
     """Canopy resistance and plant coefficient (CANRES; Jarvis 1976, Noilhan & Planton 1989).
@@ -93,7 +92,7 @@ def canres(solar, ch, sfctmp, q2, sfcprs, sh2o, zsoil, nroot, smcwlt, smcref, rs
     return rc, pc, rcs, rct, rcq, rcsoil
 
 
-@njit(cache=True)
+@jit
 def devap(etp1, smc1, shdfac, smcmax, smcdry, fxexp):
     """Direct soil evaporation [m s-1] (DEVAP): ``((smc-dry)/(max-dry))^fxexp (1-shdfac) etp1``."""
     sratio = (smc1 - smcdry) / (smcmax - smcdry)
@@ -105,7 +104,7 @@ def devap(etp1, smc1, shdfac, smcmax, smcdry, fxexp):
     return fx * (1.0 - shdfac) * etp1
 
 
-@njit(cache=True)
+@jit
 def transp(et, etp1, sh2o, cmc, shdfac, smcwlt, smcref, cmcmax, pc, cfactr, nroot, rtdis):
     """Transpiration from each root layer [m s-1] into ``et`` (TRANSP).
 
@@ -136,7 +135,7 @@ def transp(et, etp1, sh2o, cmc, shdfac, smcwlt, smcref, cmcmax, pc, cfactr, nroo
         et[i] = etp1a * et[i] / denom
 
 
-@njit(cache=True)
+@jit
 def evapo(et, smc, sh2o, cmc, etp1, dt, shdfac, smcmax_e, smcdry_e, fxexp, smcwlt_l, smcref_l,
           cmcmax, pc, cfactr, nroot, rtdis):
     """Evaporation terms [m s-1] (EVAPO): returns (eta1, edir, ec, ett); et filled per layer."""

@@ -115,7 +115,9 @@ import math
 import numpy as np
 from numba import njit
 
-_JIT = {"cache": True, "fastmath": False, "error_model": "numpy"}
+from ._jit import JIT_OPTIONS
+
+_JIT = JIT_OPTIONS
 
 # --- most.inc (Y08) ---------------------------------------------------------
 _KV = 0.4  # von Karman constant [-]

@@ -7,12 +7,11 @@ water density (g cm-3), temperatures in K.
 
 import math
 
-from numba import njit
-
+from ._jit import jit
 from .constants import EMISSI_S
 
 
-@njit(cache=True)
+@jit
 def csnow(dsnow):
     """Snow thermal conductivity [W m-1 K-1] from density dsnow [g cm-3] (CSNOW).
 
@@ -24,7 +23,7 @@ def csnow(dsnow):
     return 2.0 * unit * c
 
 
-@njit(cache=True)
+@jit
 def snfrac(sneqv, snup, salp):
     """Snow-cover fraction [-] (SNFRAC): ``1 - (exp(-a r) - r exp(-a))``, r = SWE/SNUP."""
     if sneqv < snup:
@@ -33,7 +32,7 @@ def snfrac(sneqv, snup, salp):
     return 1.0
 
 
-@njit(cache=True)
+@jit
 def alcalc(alb, snoalb, embrd, sncovr, dt, snowng, snotime1, lvcoef):
     """Surface albedo and emissivity with snow, and snow age (ALCALC).
 
@@ -61,7 +60,7 @@ def alcalc(alb, snoalb, embrd, sncovr, dt, snowng, snotime1, lvcoef):
     return albedo, emissi, snotime1
 
 
-@njit(cache=True)
+@jit
 def snow_new(temp, newsn, snowh, sndens):
     """Add new snowfall: depth [m] and density [g cm-3] (SNOW_NEW).
 
@@ -85,7 +84,7 @@ def snow_new(temp, newsn, snowh, sndens):
     return snowhc * 0.01, sndens
 
 
-@njit(cache=True)
+@jit
 def snowpack(esd, dtsec, snowh, sndens, tsnow, tsoil):
     """Compaction and wet densification of the snowpack (SNOWPACK).
 
@@ -127,7 +126,7 @@ def snowpack(esd, dtsec, snowh, sndens, tsnow, tsoil):
     return snowhc * 0.01, sndens
 
 
-@njit(cache=True)
+@jit
 def snowz0(sncovr, z0brd, snowh):
     """Roughness length with snow [m] (SNOWZ0): vegetation buried by snow, snow z0 = 1 mm."""
     z0s = 0.001

@@ -21,39 +21,32 @@ SI units, Numba ``njit``; arrays are modified in place where the Fortran does.
 import math
 
 import numpy as np
-from numba import njit
 
+from ._jit import jit
 from .constants import CAIR_V, CH2O_V, CICE_V, DH2O, GS, HLICE, TFREEZ, URBAN_CSOIL, URBAN_DF
 from .layout import NSOILP, SP_BB, SP_MAXSMC, SP_QTZ, SP_SATPSI
+
+# rows of the column work array used here (the full list is in branches.py)
+W_TC_A = 21  # K_s^(1-n) of each layer (tdfcnd_consts)
+W_TC_DRY = 22  # K_dry of each layer
+NWORK_HEAT = 23
 
 GRAVEL = 13  # soil class of gravel in the re-ordered STAS table
 BEDROCK = 14  # soil class of bedrock
 
 
-@njit(cache=True)
-def tdfcnd_c05(smc, qz, smcmax, sh2o, soilclass):
-    """Soil thermal conductivity [W m-1 K-1] (TDFCND_C05, OPT_TCND=2).
+@jit
+def tdfcnd_consts(qz, smcmax, soilclass):
+    """The water-independent parts of TDFCND_C05 for one soil: (K_s^(1-n), K_dry).
 
-    Johansen (1975) / Peters-Lidard et al. (1998) with the gravel and bedrock
-    terms of Chen et al. (2005 style, as coded by the authors):
-    ``K = Ke (K_sat - K_dry) + K_dry``.
-
-    smc, sh2o : total and liquid soil water [m3 m-3]; qz : quartz fraction [-];
-    smcmax : porosity [m3 m-3]; soilclass : STAS class (13 gravel, 14 bedrock,
-    anything else the standard formulation).
-    Gravel: K_dry = 1.70 10^(-1.80 n), Ke = k Sr / (1 + (k-1) Sr) with k = 1.70
-    frozen, 4.60 unfrozen. Bedrock: K_dry = 0.039 n^-2.2. Frozen means
-    SH2O + 0.0005 < SMC.
+    K_s = 7.7^qz 2.0^(1-qz) [W m-1 K-1] is the solids' conductivity, n = smcmax the
+    porosity; K_dry [W m-1 K-1] the dry conductivity (gravel: 1.70 10^(-1.80 n), bedrock:
+    0.039 n^-2.2, others: (0.135 gamma_d + 64.7)/(2700 - 0.947 gamma_d), gamma_d = 2700 (1-n)).
+    The column driver computes them once per column; results are bit-identical to
+    evaluating them inside TDFCND_C05 every time.
     """
-    satratio = smc / smcmax
-    thkice = 2.2
-    thkw = 0.57
-    thko = 2.0
-    thkqtz = 7.7
-    thks = (thkqtz**qz) * (thko ** (1.0 - qz))
-    xunfroz = sh2o / smc
-    xu = xunfroz * smcmax
-    thksat = thks ** (1.0 - smcmax) * thkice ** (smcmax - xu) * thkw ** (xu)
+    thks = (7.7**qz) * (2.0 ** (1.0 - qz))
+    a_sat = thks ** (1.0 - smcmax)
     if soilclass == GRAVEL:
         thkdry = 1.70 * 10.0 ** (-1.80 * smcmax)
     elif soilclass == BEDROCK:
@@ -61,6 +54,17 @@ def tdfcnd_c05(smc, qz, smcmax, sh2o, soilclass):
     else:
         gammd = (1.0 - smcmax) * 2700.0
         thkdry = (0.135 * gammd + 64.7) / (2700.0 - 0.947 * gammd)
+    return a_sat, thkdry
+
+
+@jit
+def tdfcnd_pre(smc, sh2o, smcmax, a_sat, thkdry, soilclass):
+    """TDFCND_C05 [W m-1 K-1] from the constants of ``tdfcnd_consts``."""
+    satratio = smc / smcmax
+    xu = (sh2o / smc) * smcmax
+    # K_sat = K_s^(1-n) K_ice^(n-xu) K_w^xu (a power with exponent 0 is exactly 1)
+    ex_ice = smcmax - xu
+    thksat = a_sat * (2.2**ex_ice if ex_ice != 0.0 else 1.0) * 0.57 ** (xu)
     if (sh2o + 0.0005) < smc:  # frozen
         if soilclass == GRAVEL:
             k = 1.70
@@ -78,7 +82,25 @@ def tdfcnd_c05(smc, qz, smcmax, sh2o, soilclass):
     return ake * (thksat - thkdry) + thkdry
 
 
-@njit(cache=True)
+@jit
+def tdfcnd_c05(smc, qz, smcmax, sh2o, soilclass):
+    """Soil thermal conductivity [W m-1 K-1] (TDFCND_C05, OPT_TCND=2).
+
+    Johansen (1975) / Peters-Lidard et al. (1998) with the gravel and bedrock
+    terms as coded by the authors: ``K = Ke (K_sat - K_dry) + K_dry``.
+
+    smc, sh2o : total and liquid soil water [m3 m-3]; qz : quartz fraction [-];
+    smcmax : porosity [m3 m-3]; soilclass : STAS class (13 gravel, 14 bedrock,
+    anything else the standard formulation).
+    Gravel: K_dry = 1.70 10^(-1.80 n), Ke = k Sr / (1 + (k-1) Sr) with k = 1.70
+    frozen, 4.60 unfrozen. Bedrock: K_dry = 0.039 n^-2.2. Frozen means
+    SH2O + 0.0005 < SMC.
+    """
+    a_sat, thkdry = tdfcnd_consts(qz, smcmax, soilclass)
+    return tdfcnd_pre(smc, sh2o, smcmax, a_sat, thkdry, soilclass)
+
+
+@jit
 def frh2o(tkelv, smc, sh2o, smcmax, bexp, psis):
     """Equilibrium liquid water content of frozen soil [m3 m-3] (FRH2O, OPT_FRZ=1).
 
@@ -107,11 +129,12 @@ def frh2o(tkelv, smc, sh2o, smcmax, bexp, psis):
         swl = smc - 0.02
     if swl < 0.0:
         swl = 0.0
+    c1 = psis * GS / HLICE  # loop invariants (same values as inside the Fortran loop)
+    rhs = math.log(-(tkelv - t0) / tkelv)
     while nlog < 10 and kcount == 0:
         nlog += 1
-        df = math.log(
-            (psis * GS / HLICE) * ((1.0 + ck * swl) ** 2.0) * (smcmax / (smc - swl)) ** bx
-        ) - math.log(-(tkelv - t0) / tkelv)
+        y = 1.0 + ck * swl
+        df = math.log(c1 * (y * y) * (smcmax / (smc - swl)) ** bx) - rhs
         denom = 2.0 * ck / (1.0 + ck * swl) + bx / (smc - swl)
         swlk = swl - df / denom
         if swlk > (smc - 0.02):
@@ -131,7 +154,7 @@ def frh2o(tkelv, smc, sh2o, smcmax, bexp, psis):
     return free
 
 
-@njit(cache=True)
+@jit
 def snksrc(tavg, smc, sh2o, zsoil, k, smcmax, psisat, bexp, dt, qtot):
     """Latent-heat sink/source of layer k and its new liquid water (SNKSRC).
 
@@ -164,7 +187,7 @@ def snksrc(tavg, smc, sh2o, zsoil, k, smcmax, psisat, bexp, dt, qtot):
     return tsnsr, xh2o
 
 
-@njit(cache=True)
+@jit
 def tbnd(tu, tb, zsoil, zbot, k, nsoil):
     """Temperature at the bottom boundary of layer k, linear between nodes [K] (TBND)."""
     if k == 0:
@@ -178,7 +201,7 @@ def tbnd(tu, tb, zsoil, zbot, k, nsoil):
     return tu + (tb - tu) * (zup - zsoil[k]) / (zup - zb)
 
 
-@njit(cache=True)
+@jit
 def tmpavg(tup, tm, tdn, zsoil, k):
     """Layer-mean temperature [K] of a piecewise-linear profile that may cross T0 (TMPAVG).
 
@@ -224,7 +247,7 @@ def tmpavg(tup, tm, tdn, zsoil, k):
     return tavg
 
 
-@njit(cache=True)
+@jit
 def rosr12(p, a, b, c, d, delta, nsoil):
     """Solve the tridiagonal system (ROSR12, Thomas algorithm).
 
@@ -243,15 +266,15 @@ def rosr12(p, a, b, c, d, delta, nsoil):
         p[kk] = p[kk] * p[kk + 1] + delta[kk]
 
 
-@njit(cache=True)
+@jit
 def heat_capacity(sh2o, smc, smcmax, csoil):
     """Volumetric heat capacity of a layer [J m-3 K-1] (as in HRT)."""
     return sh2o * CH2O_V + (1.0 - smcmax) * csoil + (smcmax - smc) * CAIR_V + (smc - sh2o) * CICE_V
 
 
-@njit(cache=True)
+@jit
 def hrt(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax, top_psisat,
-        top_bexp, soilp, stype, is_urban, rhsts, ai, bi, ci, hcap):
+        top_bexp, soilp, stype, is_urban, rhsts, ai, bi, ci, hcap, tc_a, tc_dry):
     """Right-hand side and matrix of the soil heat equation (HRT, ITAVG = true).
 
     stc, smc, sh2o : (nsoil,) state [K, m3 m-3]; sh2o is updated by SNKSRC.
@@ -262,7 +285,8 @@ def hrt(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax, 
     its heat capacity and latent-heat sink (the reference uses SMCMAX of
     stype(1), PSISAT of Soil_type_index and BEXP of stype(NSOIL) here; see
     docs/kernel.md). soilp (nsoil, NSOILP), stype (nsoil,) : per-layer
-    parameters and classes for layers 2..N.
+    parameters and classes for layers 2..N; tc_a, tc_dry (nsoil,) : their conductivity
+    constants (``tdfcnd_consts``).
     Outputs rhsts [K s-1], ai, bi, ci [s-1], hcap: the heat capacity of each layer used
     [J m-3 K-1]. Returns the heat flux into the column through ZBOT [W m-2, positive upward];
     it is explicit (old temperature of the bottom layer), as in the reference.
@@ -298,7 +322,7 @@ def hrt(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax, 
         smcmax = soilp[k, SP_MAXSMC]
         hcpct = heat_capacity(sh2o[k], smc[k], smcmax, csoil_loc)
         hcap[k] = hcpct
-        df1n = tdfcnd_c05(smc[k], soilp[k, SP_QTZ], smcmax, sh2o[k], stype[k])
+        df1n = tdfcnd_pre(smc[k], sh2o[k], smcmax, tc_a[k], tc_dry[k], stype[k])
         if is_urban:
             df1n = URBAN_DF
         if k != nsoil - 1:
@@ -331,7 +355,7 @@ def hrt(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax, 
     return gbot
 
 
-@njit(cache=True)
+@jit
 def hstep(stc, rhsts, dt, ai, bi, ci, work1, work2, work3):
     """Advance soil temperature one Crank-Nicolson step in place (HSTEP).
 
@@ -349,7 +373,7 @@ def hstep(stc, rhsts, dt, ai, bi, ci, work1, work2, work3):
         stc[k] = stc[k] + work2[k]
 
 
-@njit(cache=True)
+@jit
 def shflx(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax, top_psisat,
           top_bexp, soilp, stype, is_urban, wk):
     """Update soil temperature and liquid water (phase change) one step (SHFLX).
@@ -360,7 +384,8 @@ def shflx(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax
     applied, at the new temperature), GBOT the flux into the column through ZBOT [W m-2]
     and DHSOIL the change of the column's heat content over the step, sensible plus
     latent, divided by dt [W m-2]. The scheme conserves energy: DHSOIL = SSOIL + GBOT
-    to round-off. ``wk`` is a (>=NWORK, nsoil) scratch array (rows 0-6 and 18-20).
+    to round-off. ``wk`` is the (NWORK, nsoil) work array: scratch rows 0-6 and 18-20, and
+    the conductivity constants of each layer in rows W_TC_A, W_TC_DRY (``conductivity_consts``).
     """
     rhsts = wk[0]
     ai = wk[1]
@@ -374,7 +399,8 @@ def shflx(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax
         told[k] = stc[k]
         wold[k] = sh2o[k]
     gbot = hrt(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax,
-               top_psisat, top_bexp, soilp, stype, is_urban, rhsts, ai, bi, ci, hcap)
+               top_psisat, top_bexp, soilp, stype, is_urban, rhsts, ai, bi, ci, hcap,
+               wk[W_TC_A], wk[W_TC_DRY])
     hstep(stc, rhsts, dt, ai, bi, ci, wk[4], wk[5], wk[6])
     t1 = (yy + (zz1 - 1.0) * stc[0]) / zz1
     ssoil = df1 * (stc[0] - t1) / (0.5 * zsoil[0])
@@ -385,17 +411,20 @@ def shflx(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax
     return t1, ssoil, gbot, dh / dt
 
 
-@njit(cache=True)
-def _conductivities(smc, sh2o, soilp, stype, out):
-    for k in range(smc.shape[0]):
-        out[k] = tdfcnd_c05(smc[k], soilp[k, SP_QTZ], soilp[k, SP_MAXSMC], sh2o[k], stype[k])
+@jit
+def conductivity_consts(soilp, stype, wk):
+    """Fill the work rows W_TC_A, W_TC_DRY with ``tdfcnd_consts`` of every layer."""
+    for k in range(soilp.shape[0]):
+        wk[W_TC_A, k], wk[W_TC_DRY, k] = tdfcnd_consts(soilp[k, SP_QTZ], soilp[k, SP_MAXSMC],
+                                                       stype[k])
 
 
-@njit(cache=True)
+@jit
 def _heat_column_steps(stc, smc, sh2o, zsoil, tsurf, tbot, zbot, dt, csoil, soilp, stype,
                        stc_out, sh2o_out, g_top, g_bot, dh):
     nsoil = stc.shape[0]
-    wk = np.empty((21, nsoil))
+    wk = np.empty((NWORK_HEAT, nsoil))
+    conductivity_consts(soilp, stype, wk)
     for n in range(tsurf.shape[0]):
         df1 = tdfcnd_c05(smc[0], soilp[0, SP_QTZ], soilp[0, SP_MAXSMC], sh2o[0], stype[0])
         # Dirichlet surface temperature tsurf at z = 0: zz1 = 1, yy = tsurf.

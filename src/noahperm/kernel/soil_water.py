@@ -17,13 +17,12 @@ WDFCND_NY06, FAC2MIT. Float64, SI units, Numba ``njit``.
 
 import math
 
-from numba import njit
-
+from ._jit import jit
 from .layout import SP_BB, SP_MAXSMC, SP_SATDK, SP_SATDW, SP_WLTSMC
 from .soil_heat import rosr12
 
 
-@njit(cache=True)
+@jit
 def wdfcnd_ny06(smcx, smcmax, bexp, dksat, dwsat, sice):
     """Soil water diffusivity [m2 s-1] and conductivity [m s-1] (WDFCND_NY06, OPT_INF=2).
 
@@ -33,18 +32,19 @@ def wdfcnd_ny06(smcx, smcmax, bexp, dksat, dwsat, sice):
     is DWSAT resp. DKSAT (as coded by the authors; E is about 17.25 in practice).
     """
     factr = max(0.01, smcx / smcmax)
-    ei = 1.25 * (dwsat - 3.0) ** 2 + 6.0
     expon = bexp + 2.0
     wdf = dwsat * factr**expon
-    wdf = 10.0 ** (-ei * sice) * wdf
-    ei = 1.25 * (dksat - 3.0) ** 2 + 6.0
     expon = 2.0 * bexp + 3.0
     wcnd = dksat * factr**expon
-    wcnd = 10.0 ** (-ei * sice) * wcnd
+    if sice != 0.0:  # 10^(-E * 0) is exactly 1
+        ei = 1.25 * (dwsat - 3.0) ** 2 + 6.0
+        wdf = 10.0 ** (-ei * sice) * wdf
+        ei = 1.25 * (dksat - 3.0) ** 2 + 6.0
+        wcnd = 10.0 ** (-ei * sice) * wcnd
     return wdf, wcnd
 
 
-@njit(cache=True)
+@jit
 def fac2mit(smcmax):
     """Saturation threshold for the two-pass soil water solve [-] (FAC2MIT).
 
@@ -64,7 +64,7 @@ def fac2mit(smcmax):
     return flimit
 
 
-@njit(cache=True)
+@jit
 def srt(rhstt, edir, et, sh2o, sh2oa, pcpdrp, zsoil, dt, kdt, slope, sice, soilp,
         entry_smcmax, entry_smcwlt, consistent, ai, bi, ci, dmax):
     """Soil water tendency and matrix; surface and bottom runoff (SRT).
@@ -151,7 +151,7 @@ def srt(rhstt, edir, et, sh2o, sh2oa, pcpdrp, zsoil, dt, kdt, slope, sice, soilp
     return runoff1, runoff2
 
 
-@njit(cache=True)
+@jit
 def sstep(sh2oout, sh2oin, cmc, rhstt, rhsct, dt, soilp, cmcmax, zsoil, smc, sice, ai, bi, ci,
           work1, work2, work3):
     """Advance liquid and total soil water one implicit step; canopy water (SSTEP).
@@ -195,7 +195,7 @@ def sstep(sh2oout, sh2oin, cmc, rhstt, rhsct, dt, soilp, cmcmax, zsoil, smc, sic
     return runoff3, cmc
 
 
-@njit(cache=True)
+@jit
 def smflx(smc, cmc, dt, prcp1, zsoil, sh2o, slope, kdt, soilp, shdfac, cmcmax, edir, ec, et,
           second_pass_smcwlt, consistent, wk):
     """Canopy water balance and soil water update (SMFLX).
