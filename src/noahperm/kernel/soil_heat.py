@@ -1,4 +1,4 @@
-"""Soil heat: thermal conductivity, supercooled water, latent-heat sink, Crank-Nicolson solve.
+"""Soil heat: thermal conductivity, supercooled water, latent-heat sink, implicit heat solve.
 
 Grid (as in Noah): layer k spans ``zsoil[k-1] .. zsoil[k]`` (``zsoil`` negative,
 layer bottoms, m; ``zsoil[-1] = 0`` is the surface). Temperatures ``stc[k]`` sit
@@ -7,11 +7,14 @@ at layer mid-points; TBOT is a Dirichlet temperature at ``zbot`` (m, negative,
 
     C(z) dT/dt = d/dz (K(z) dT/dz) - rho_w L_f d(theta_liq)/dt
 
-is discretised in space on that grid and in time by Crank-Nicolson: HRT builds
-the tendency and the tridiagonal matrix, HSTEP solves it (Thomas algorithm,
-ROSR12). Phase change enters through SNKSRC, which moves liquid water towards
-the supercooled-water equilibrium of FRH2O (Koren et al. 1999) as far as the
-available energy allows.
+is discretised in space on that grid (each interface uses the conductivity of the layer above
+it) and advanced in time implicitly: HRT builds the explicit tendency R(T_old) and the matrix M
+of the diffusion operator with coefficients frozen at the old state, HSTEP solves
+``(I + dt M) dT = dt R`` (Thomas algorithm, ROSR12). Noah's comments call this Crank-Nicolson;
+it is in fact backward Euler in the diffusion (first order in time, see
+tests/test_heat_analytic.py), with the bottom flux to TBOT and the latent-heat sink explicit.
+Phase change enters through SNKSRC, which moves liquid water towards the supercooled-water
+equilibrium of FRH2O (Koren et al. 1999) as far as the available energy allows.
 
 Reference routines (module_sf_noahlsm.F, module_optimal.F): TDFCND_C05, FRH2O,
 SNKSRC, TBND, TMPAVG, HRT, HSTEP, ROSR12, SHFLX. All functions are float64,
@@ -357,7 +360,7 @@ def hrt(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax, 
 
 @jit
 def hstep(stc, rhsts, dt, ai, bi, ci, work1, work2, work3):
-    """Advance soil temperature one Crank-Nicolson step in place (HSTEP).
+    """Advance soil temperature one implicit step in place (HSTEP).
 
     The matrix from HRT is scaled by dt; the increment solves
     ``(I + dt M) dT = dt rhs``. work1..3 are (nsoil,) scratch arrays.
