@@ -59,7 +59,8 @@ import numpy as np
 from noahperm.errors import InputError
 from noahperm.kernel import layout as L
 
-__all__ = ["PointInput", "read_point_input", "month_d", "rh_to_q", "FORCING_FIELDS"]
+__all__ = ["PointInput", "read_point_input", "month_d", "month_weights", "rh_to_q",
+           "FORCING_FIELDS"]
 
 # ----------------------------------------------------------------------------------------------
 # Data structure
@@ -176,6 +177,24 @@ def month_d(a12, year, month, day):
     val = a12[prevm - 1] * (1.0 - factor) + a12[postm - 1] * factor
     val = np.where(d == 15, a12[m - 1], val)
     return val[()] if val.ndim == 0 else val
+
+
+def month_weights(times):
+    """Indices and weight of ``month_d`` at datetime64 ``times``: (i0, i1, w) such that the
+    value is ``a12[i0] * (1 - w) + a12[i1] * w`` (0-based month indices); for many series at
+    once (e.g. one row of 12 values per model cell)."""
+    t = np.asarray(times, dtype="datetime64[D]")
+    months = t.astype("datetime64[M]")
+    y = months.astype(np.int64) // 12 + 1970
+    m = months.astype(np.int64) % 12 + 1
+    d = (t - months).astype(np.int64) + 1
+    before = d < 15
+    prevm = np.where(before, (m - 2) % 12 + 1, m)
+    postm = np.where(before, m, m % 12 + 1)
+    ndays_prev = np.where(prevm == 2, _nfeb(y), _NDAYS[prevm - 1])
+    num = np.where(before, ndays_prev - 15 + d, d - 15)
+    w = num.astype(np.float64) / ndays_prev.astype(np.float64)
+    return prevm - 1, postm - 1, w
 
 
 def _month_d_times(a12, times):
