@@ -58,12 +58,22 @@ class ColumnSpec:
 @dataclass
 class ColumnArrays:
     """Kernel inputs for ncol columns: par (ncol, NPAR), soilp (ncol, nsoil, NSOILP),
-    stype (ncol, nsoil) int64, soilidx (ncol, NSOILP)."""
+    stype (ncol, nsoil) int64, soilidx (ncol, NSOILP); and, for bookkeeping (parameter sets
+    per class), vegtyp and soiltyp (ncol,) int64."""
 
     par: np.ndarray
     soilp: np.ndarray
     stype: np.ndarray
     soilidx: np.ndarray
+    vegtyp: np.ndarray | None = None
+    soiltyp: np.ndarray | None = None
+
+    def take(self, idx) -> ColumnArrays:
+        """The columns ``idx`` (any numpy index), as a new ColumnArrays."""
+        def sub(a):
+            return None if a is None else a[idx]
+        return ColumnArrays(self.par[idx], self.soilp[idx], self.stype[idx], self.soilidx[idx],
+                            sub(self.vegtyp), sub(self.soiltyp))
 
 
 def _check_class(value, lo, hi, what):
@@ -150,4 +160,6 @@ def build_columns(specs: list[ColumnSpec], tables: Tables, mode: str = "referenc
         soilp[i] = smat[st - 1]
         stype[i] = st
         soilidx[i] = smat[s.soiltyp - 1]
-    return ColumnArrays(par=par, soilp=soilp, stype=stype, soilidx=soilidx)
+    return ColumnArrays(par=par, soilp=soilp, stype=stype, soilidx=soilidx,
+                        vegtyp=np.array([s.vegtyp for s in specs], dtype=np.int64),
+                        soiltyp=np.array([s.soiltyp for s in specs], dtype=np.int64))

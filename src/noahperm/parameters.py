@@ -152,12 +152,15 @@ def _update_soil_rows(rows: np.ndarray, factors: dict[int, float]) -> None:
         rows[..., slot] = base[..., slot] * (n / o)
 
 
-def apply_parameters(cols: ColumnArrays, values: dict[str, float], vegtyp: np.ndarray,
-                     soiltyp: np.ndarray) -> ColumnArrays:
+def apply_parameters(cols: ColumnArrays, values: dict[str, float], vegtyp=None,
+                     soiltyp=None) -> ColumnArrays:
     """A new ColumnArrays with the parameter set ``values`` applied to the defaults ``cols``.
 
-    vegtyp, soiltyp : (ncol,) USGS vegetation class and Soil_type_index of each column.
+    vegtyp, soiltyp : (ncol,) USGS vegetation class and Soil_type_index of each column
+    (default: those recorded in ``cols``).
     """
+    vegtyp = cols.vegtyp if vegtyp is None else vegtyp
+    soiltyp = cols.soiltyp if soiltyp is None else soiltyp
     par = cols.par.copy()
     soilp = cols.soilp.copy()
     soilidx = cols.soilidx.copy()
@@ -189,7 +192,8 @@ def apply_parameters(cols: ColumnArrays, values: dict[str, float], vegtyp: np.nd
         rows = soilidx[sel]
         _update_soil_rows(rows, factors)
         soilidx[sel] = rows
-    return ColumnArrays(par=par, soilp=soilp, stype=cols.stype.copy(), soilidx=soilidx)
+    return ColumnArrays(par=par, soilp=soilp, stype=cols.stype.copy(), soilidx=soilidx,
+                        vegtyp=np.asarray(vegtyp).copy(), soiltyp=np.asarray(soiltyp).copy())
 
 
 def default_values(keys) -> dict[str, float]:

@@ -196,8 +196,7 @@ class Model:
         return self.cols.par.shape[0]
 
     def subset(self, idx) -> Model:
-        c = self.cols
-        cols = ColumnArrays(c.par[idx], c.soilp[idx], c.stype[idx], c.soilidx[idx])
+        cols = self.cols.take(idx)
         labels = [self.labels[i] for i in np.atleast_1d(idx)] if self.labels else []
         return Model(cols, self.zsoil, self.green_monthly[idx], labels)
 
