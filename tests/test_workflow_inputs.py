@@ -1,0 +1,142 @@
+"""The inputs stage of the workflow, end to end through Snakemake on tiny configs.
+
+Runs ``python -m snakemake`` in a temporary working directory with the repository's Snakefile:
+the demo generator on 3 x 2 cells and 2 years, then the caches; a rerun must do nothing. A
+second run points the workflow at raw inputs written by the tests (the real-data route).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+import rawinputs
+from noahperm.landcover import MAPS
+from noahperm.zarrio import is_complete, open_complete
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def snakemake(workdir: Path, configfile: Path, *args: str) -> str:
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+           "--directory", str(workdir), "--configfile", str(configfile), "--cores", "2",
+           *args]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-4000:]
+    return out
+
+
+def tiny_config(tmp_path: Path, **changes) -> Path:
+    c = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    c.update(raw_dir="raw", results_dir="results")
+    c["demo"]["years"] = [2000, 2001]
+    c["demo"]["grid"].update(nlon=3, nlat=2)
+    c["forcing"].update(years=[2000, 2001], chunk_cells=4)
+    for key, val in changes.items():
+        c[key] = val
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(c))
+    return path
+
+
+def check_products(results: Path, ncell: int, observations: bool = True) -> None:
+    dom = open_complete(results / "inputs/domain.zarr", product="domain")
+    assert dom.sizes == {"cell": ncell, "layer": 18}
+    for name, var in dom.variables.items():
+        assert var.attrs.get("units") and var.attrs.get("long_name"), name
+    np.testing.assert_allclose(dom["tbot"], 291.029 - 0.00406 * dom["elevation"].values)
+    active = dom["active"].values
+    assert not (active & (dom["glacier"].values | dom["lake"].values)).any()
+    assert (dom["soil_class"].values[active] >= 1).all()
+    assert (dom["vegetation"].values[active] >= 1).all()
+    f = open_complete(results / "inputs/forcing.zarr", product="forcing")
+    assert f.sizes == {"cell": int(active.sum()), "time": (366 + 365) * 8}
+    np.testing.assert_array_equal(f["cell"], dom["cell"].values[active])
+    units = {"SFCTMP": "K", "Q2": "kg kg-1", "SFCPRS": "Pa", "SFCSPD": "m s-1",
+             "SOLDN": "W m-2", "LWDN": "W m-2", "PRCP": "kg m-2 s-1"}
+    for name, u in units.items():
+        assert f[name].attrs["units"] == u and f[name].attrs["long_name"]
+        assert f[name].dtype == np.float32
+    t = f["SFCTMP"].values
+    assert 200 < t.min() and t.max() < 320  # kelvin, not degC
+    assert f["PRCP"].values.max() < 0.05  # kg m-2 s-1, not mm/h
+    assert (results / "inputs/obs/observations.nc").is_file() == observations
+
+
+def test_demo_inputs_end_to_end_and_rerun_does_nothing(tmp_path):
+    cfg = tiny_config(tmp_path)
+    out = snakemake(tmp_path, cfg)
+    for rule in ("make_demo_inputs", "prepare_domain", "prepare_forcing", "prepare_observations"):
+        assert re.search(rf"rule {rule}:", out), rule
+    assert (tmp_path / "raw/demo_manifest.json").is_file()
+    check_products(tmp_path / "results", ncell=6)
+    for rule in ("make_demo_inputs", "prepare_domain", "prepare_forcing"):
+        assert (tmp_path / f"logs/inputs/{rule}.log").is_file()
+        assert (tmp_path / f"benchmarks/out/inputs/{rule}.tsv").is_file()
+    assert "Nothing to be done" in snakemake(tmp_path, cfg)
+    # only the forcing cache asked for: already there
+    assert "Nothing to be done" in snakemake(tmp_path, cfg, "results/inputs/forcing.zarr")
+
+
+def test_real_data_route(tmp_path):
+    raw = rawinputs.write_raw(tmp_path / "raw", years=(2000, 2001))
+    cfg = tiny_config(tmp_path, demo={"enabled": False})
+    c = yaml.safe_load(cfg.read_text())
+    c["domain"]["vegetation_classes"] = rawinputs.config(raw, "x")["domain"][
+        "vegetation_classes"]
+    cfg.write_text(yaml.safe_dump(c))
+    out = snakemake(tmp_path, cfg, "results/inputs/forcing.zarr")
+    assert "make_demo_inputs" not in out
+    check_products(tmp_path / "results", ncell=6, observations=False)
+    assert is_complete(tmp_path / "results/inputs/forcing.zarr")
+
+
+def test_bad_input_fails_the_rule_and_leaves_no_store(tmp_path):
+    raw = rawinputs.write_raw(tmp_path / "raw", years=(2000, 2001))
+    (raw / "forcing/prec_CMFD_V0106_B-01_03hr_010deg_200107.nc").unlink()
+    cfg = tiny_config(tmp_path, demo={"enabled": False})
+    c = yaml.safe_load(cfg.read_text())
+    c["domain"]["vegetation_classes"] = [{"code": 2, "usgs": 7}, {"code": 7, "usgs": 19}]
+    cfg.write_text(yaml.safe_dump(c))
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+           "--directory", str(tmp_path), "--configfile", str(cfg), "--cores", "1",
+           "results/inputs/forcing.zarr"]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert res.returncode != 0
+    log = (tmp_path / "logs/inputs/prepare_forcing.log").read_text()
+    assert "prec_CMFD_V0106_B-01_03hr_010deg_200107.nc: missing CMFD month file" in log
+    assert sorted(p.name for p in (tmp_path / "results/inputs").iterdir()) == ["domain.zarr"]
+
+
+def test_lint_is_clean():
+    res = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=REPO,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and "Congratulations" in res.stdout + res.stderr, \
+        (res.stdout + res.stderr)[-3000:]
+
+
+def test_map_paths_agree_with_the_package():
+    common = (REPO / "workflow/rules/common.smk").read_text()
+    for name, spec in MAPS.items():
+        assert (spec.relpath in common) == (name != "permafrost"), name
+
+
+@pytest.mark.parametrize("path", ["config/config.yaml", "workflow/profiles/default/config.yaml"])
+def test_every_config_key_is_commented(path):
+    lines = (REPO / path).read_text().splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"^(\s*)([A-Za-z_][\w-]*):", line)
+        if not m:
+            continue
+        prev = lines[i - 1] if i else ""
+        indent = len(m.group(1))
+        parent_commented = "#" in prev and len(prev) - len(prev.lstrip()) < indent
+        commented = "#" in line or prev.strip().startswith("#") or parent_commented
+        assert commented, f"{path}:{i + 1}: key {m.group(2)!r} has no comment"
