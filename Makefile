@@ -19,14 +19,16 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || \
 NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 export NUMBA_CACHE_DIR
 
-.PHONY: help venv test lint demo bench clean distclean
+.PHONY: help venv test lint demo point-demo bench bench-grid bench-inputs clean clean-results distclean
 
 help:
 	@echo "make venv       create $(VENV) from $(LOCK) (Python 3.11, wheels only)"
 	@echo "make test       pytest + ruff (creates $(VENV) if needed)"
 	@echo "make lint       ruff check src tests"
-	@echo "make demo       run the embedded demo into results/demo"
-	@echo "make bench      run benchmarks/bench_kernel.py"
+	@echo "make demo       run the whole workflow on the embedded demo (snakemake --cores all)"
+	@echo "make point-demo a point run of a synthetic site into results/point-demo"
+	@echo "make bench      run benchmarks/bench_kernel.py (kernel speed)"
+	@echo "make bench-inputs  run benchmarks/bench_inputs.py (input caches)"
 	@echo "make clean      remove caches and build leftovers; distclean also removes $(VENV)"
 
 venv: $(STAMP)
@@ -48,12 +50,22 @@ test: venv
 
 lint: venv
 	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/snakemake --lint
 
 demo: venv
-	$(VENV)/bin/noahperm demo --out results/demo
+	$(VENV)/bin/snakemake --cores all
+
+point-demo: venv
+	$(VENV)/bin/noahperm demo --out results/point-demo
 
 bench: venv
 	$(VPY) benchmarks/bench_kernel.py
+
+bench-grid: venv
+	$(VPY) benchmarks/bench_grid.py
+
+bench-inputs: venv
+	$(VPY) benchmarks/bench_inputs.py
 
 clean:
 	rm -rf .cache .pytest_cache .ruff_cache build dist src/*.egg-info
@@ -61,3 +73,6 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV)
+
+clean-results:
+	rm -rf results resources logs benchmarks/out .snakemake

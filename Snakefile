@@ -14,6 +14,8 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/inputs.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:

@@ -23,10 +23,18 @@ from noahperm.zarrio import is_complete, open_complete
 REPO = Path(__file__).resolve().parents[1]
 
 
+INPUT_PRODUCTS = ("results/inputs/forcing.zarr", "results/inputs/domain.zarr",
+                  "results/inputs/obs/observations.nc")
+
+
 def snakemake(workdir: Path, configfile: Path, *args: str) -> str:
+    """Run the workflow; without targets, the inputs stage's products (the later stages have
+    their own end-to-end test, tests/test_workflow_demo.py)."""
+    targets = [a for a in args if not a.startswith("-")] or list(INPUT_PRODUCTS)
+    flags = [a for a in args if a.startswith("-")]
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
            "--directory", str(workdir), "--configfile", str(configfile), "--cores", "2",
-           *args]
+           *flags, *targets]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-4000:]
@@ -123,9 +131,13 @@ def test_lint_is_clean():
 
 
 def test_map_paths_agree_with_the_package():
+    """Every map path of the package appears in the workflow's helpers (the 2010 map as the
+    separate MAP_2010, which prepare_domain does not read)."""
     common = (REPO / "workflow/rules/common.smk").read_text()
+    domain_maps = common.split("DOMAIN_MAPS = (")[1].split(")")[0]
     for name, spec in MAPS.items():
-        assert (spec.relpath in common) == (name != "permafrost"), name
+        assert (spec.relpath in domain_maps) == (name != "permafrost"), name
+    assert f'MAP_2010 = "{MAPS["permafrost"].relpath}"' in common
 
 
 @pytest.mark.parametrize("path", ["config/config.yaml", "workflow/profiles/default/config.yaml"])

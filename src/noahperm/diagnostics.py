@@ -158,3 +158,117 @@ def regional_mean(values: np.ndarray, area: np.ndarray) -> np.ndarray:
     w = np.where(np.isfinite(values), np.asarray(area, dtype=float)[:, None], 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.nansum(values * w, axis=0) / w.sum(axis=0)
+
+
+# ------------------------------------------------------------------------------ the stage
+VAR_ATTRS = {
+    "class": ("1", "frozen-ground class: -1 undefined (first year, masked), 0 unfrozen, "
+              "1 seasonally frozen ground, 2 permafrost"),
+    "ALT": ("m", "active layer thickness (maximum thaw depth)"),
+    "TTOP": ("K", "mean annual temperature at the top of permafrost (at the ALT)"),
+    "DZAA": ("m", "depth of zero annual amplitude (annual range below 0.1 K)"),
+    "DZAA_below": ("1", "the DZAA lies below the model column (DZAA undefined)"),
+    "MAGT": ("K", "mean annual ground temperature at the DZAA"),
+    "GT10m": ("K", "mean annual ground temperature at 10 m"),
+    "talik": ("1", "a layer above the ALT does not refreeze during the year"),
+    "MAAT": ("K", "mean annual air temperature (forcing)"),
+}
+
+
+def annual_air_temperature(forcing_path, cells, years) -> np.ndarray:
+    """(ncell, nyear) mean annual air temperature [K] of ``cells`` from the forcing cache."""
+    from noahperm.forcing.cache import iter_forcing, open_forcing
+    from noahperm.kernel.layout import F_SFCTMP
+
+    ds = open_forcing(forcing_path)
+    out = np.full((len(cells), len(years)), np.nan)
+    for iy, y in enumerate(years):
+        for block in iter_forcing(ds, cells, f"{y}-01-01", f"{y + 1}-01-01"):
+            out[:, iy] = block.data[:, :, F_SFCTMP].mean(axis=1)
+    return out
+
+
+def diagnose(annual_path, domain_path, out_zarr, area_csv, means_csv, forcing_path=None) -> None:
+    """Stage ``diagnose``: permafrost.zarr (per cell and year: class, ALT, TTOP, DZAA, MAGT,
+    GT10m, talik and, with the forcing, MAAT), area.csv (per year: permafrost, SFG and
+    unfrozen area [km2]) and regional_means.csv (per year: area-weighted means of ALT, DZAA
+    [m], TTOP, MAGT, GT10m [degC] over permafrost cells, and MAAT [degC] over all cells)."""
+    import pandas as pd
+    import xarray as xr
+
+    from noahperm.zarrio import atomic_zarr, cf_attrs, open_complete
+
+    ann = open_complete(annual_path, product="annual")
+    dom = open_complete(domain_path, product="domain")
+    cells = ann["cell"].values
+    pos = np.searchsorted(dom["cell"].values, cells)
+    area = dom["area"].values[pos].astype(float)
+    out = permafrost_variables(ann["TMIN"].values, ann["TMAX"].values, ann["TMEAN"].values,
+                               ann["depth"].values)
+    years = ann["year"].values
+    if forcing_path is not None:
+        out["MAAT"] = annual_air_temperature(forcing_path, cells, years)
+    data = {k: (("cell", "year"), v, cf_attrs(*VAR_ATTRS[k])) for k, v in out.items()}
+    ds = xr.Dataset(data, coords={"cell": ("cell", cells, cf_attrs("1", "model cell number")),
+                                  "year": ("year", years, cf_attrs("1", "calendar year")),
+                                  "lat": ("cell", ann["lat"].values,
+                                          cf_attrs("degrees_north", "latitude", "latitude")),
+                                  "lon": ("cell", ann["lon"].values,
+                                          cf_attrs("degrees_east", "longitude", "longitude")),
+                                  "area": ("cell", area, cf_attrs("km2", "cell area",
+                                                                  "cell_area"))},
+                    attrs={"definitions": __doc__.split("Definitions")[1].strip()[:2000]})
+    ds["class"] = ds["class"].astype(np.int8)
+    with atomic_zarr(out_zarr, product="permafrost") as tmp:
+        ds.to_zarr(tmp, mode="w", consolidated=False)
+    cls = out["class"]
+    table = pd.DataFrame({
+        "year": years,
+        "permafrost_area_km2": class_area(cls, area, PERMAFROST),
+        "sfg_area_km2": class_area(cls, area, SFG),
+        "unfrozen_area_km2": class_area(cls, area, UNFROZEN),
+    })
+    _write_csv(table, area_csv)
+    means = {"year": years}
+    for k in ("ALT", "TTOP", "DZAA", "MAGT", "GT10m"):
+        v = out[k]
+        if k in ("TTOP", "MAGT", "GT10m"):
+            v = v - T0
+        means[k + ("_m" if k in ("ALT", "DZAA") else "_degC")] = regional_mean(
+            np.where(cls == PERMAFROST, v, np.nan), area)
+    if "MAAT" in out:
+        means["MAAT_degC"] = regional_mean(out["MAAT"] - T0, area)
+    _write_csv(pd.DataFrame(means), means_csv)
+
+
+def _write_csv(df, path) -> None:
+    from pathlib import Path
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    df.to_csv(tmp, index=False, float_format="%.6g")
+    tmp.replace(path)
+
+
+def main(argv=None) -> int:
+    """``python -m noahperm.diagnostics --annual A --domain D --out P --area C --means M``."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m noahperm.diagnostics",
+                                description="permafrost diagnostics of an annual store")
+    p.add_argument("--annual", required=True, help="annual.zarr of a transient run")
+    p.add_argument("--domain", required=True, help="results/inputs/domain.zarr")
+    p.add_argument("--out", required=True, help="permafrost.zarr to write")
+    p.add_argument("--area", required=True, help="area.csv to write")
+    p.add_argument("--means", required=True, help="regional_means.csv to write")
+    p.add_argument("--forcing", help="results/inputs/forcing.zarr (for MAAT)")
+    a = p.parse_args(argv)
+    diagnose(a.annual, a.domain, a.out, a.area, a.means, a.forcing)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())

@@ -91,13 +91,41 @@ def config_json(*sections):
     return json.dumps({key: config[key] for key in sections}, sort_keys=True)
 
 
+MAP_2010 = "permafrost/permafrost_2010_1km.tif"
+
+
+def map_2010_inputs():
+    """The 2010 permafrost map, when the workflow makes it (demo truth) or the user has it."""
+    if demo_enabled() or Path(raw(MAP_2010)).is_file():
+        return [raw(MAP_2010)]
+    return []
+
+
+def raw_dir_of_map(wildcards, input):
+    """raw_dir, from the rule's 2010 map input (or the configured one without a map)."""
+    return str(Path(input.map2010[0]).parents[1]) if input.map2010 else RAW
+
+
+def members():
+    """(experiment, member) pairs of config `experiments`."""
+    return [(e, m) for e, ms in config["experiments"].items() for m in ms]
+
+
 def all_products():
     """What `snakemake` builds by default (grows with each stage)."""
-    return [
+    out = [
         results("inputs/forcing.zarr"),
         results("inputs/domain.zarr"),
         results("inputs/obs/observations.nc"),
     ]
+    for e, m in members():
+        out += [
+            results(f"{e}/{m}/permafrost.zarr"),
+            results(f"tables/{e}_{m}_area.csv"),
+            results(f"tables/{e}_{m}_regional_means.csv"),
+            results(f"figures/{e}_{m}_permafrost_area.png"),
+        ]
+    return out
 
 
 def check_config():
