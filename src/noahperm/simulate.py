@@ -351,6 +351,14 @@ def spinup(model: Model, state: State, source, settings: SpinupSettings,
             prev_ice[running] = ice
             conv = (stable[running] >= settings.stable_cycles) & (cyc >= min_cycles)
             table["converged"][idx[running[conv]]] = True
+            log.info("spin-up block %d, cycle %d (%d years): %d of %d columns still running, "
+                     "largest change %.4f K / %.3f mm", b + 1, cyc, cyc * ncycle_years,
+                     int((~conv).sum()), idx.size, float(np.nanmax(table["dT_K"][idx[running]]))
+                     if cyc > 1 else float("nan"),
+                     float(np.nanmax(table["dice_mm"][idx[running]])) if cyc > 1
+                     else float("nan"))
+            if progress:
+                progress(b + cyc / max_cycles, len(blocks))
             running = running[~conv]
             if checkpoints and running.size and cyc < max_cycles:
                 checkpoints.save(f"spinup_block{b:05d}_progress", **st.as_dict(), prev_t=prev_t,
