@@ -63,6 +63,7 @@ from pathlib import Path
 import numpy as np
 
 from noahperm.kernel.constants import TFREEZ
+from noahperm.solar import spencer
 
 log = logging.getLogger(__name__)
 
@@ -141,12 +142,7 @@ def _solar(minutes_utc, lat, lon):
     day0 = (t.astype("datetime64[D]") - year_start.astype("datetime64[D]")).astype(np.float64)
     mins = (t - t.astype("datetime64[D]")).astype(np.float64)
     g = 2.0 * np.pi / ndays * (day0 + (mins / 60.0 - 12.0) / 24.0)  # Spencer's fractional year
-    decl = (0.006918 - 0.399912 * np.cos(g) + 0.070257 * np.sin(g) - 0.006758 * np.cos(2 * g)
-            + 0.000907 * np.sin(2 * g) - 0.002697 * np.cos(3 * g) + 0.00148 * np.sin(3 * g))
-    eot = 229.18 * (0.000075 + 0.001868 * np.cos(g) - 0.032077 * np.sin(g)
-                    - 0.014615 * np.cos(2 * g) - 0.040849 * np.sin(2 * g))
-    e0 = (1.000110 + 0.034221 * np.cos(g) + 0.001280 * np.sin(g) + 0.000719 * np.cos(2 * g)
-          + 0.000077 * np.sin(2 * g))
+    decl, eot, e0 = spencer(g)
     true_solar_min = mins + 4.0 * lon + eot
     h = np.deg2rad(true_solar_min / 4.0 - 180.0)
     phi = math.radians(lat)

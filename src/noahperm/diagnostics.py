@@ -242,13 +242,9 @@ def diagnose(annual_path, domain_path, out_zarr, area_csv, means_csv, forcing_pa
 
 
 def _write_csv(df, path) -> None:
-    from pathlib import Path
+    from noahperm.fileio import write_csv
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    df.to_csv(tmp, index=False, float_format="%.6g")
-    tmp.replace(path)
+    write_csv(df, path)
 
 
 def main(argv=None) -> int:

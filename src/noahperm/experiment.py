@@ -31,6 +31,7 @@ import xarray as xr
 
 from noahperm import simulate as S
 from noahperm.diagnostics import node_depths
+from noahperm.fileio import write_csv
 from noahperm.grid import model_from_domain
 from noahperm.kernel import layout as L
 from noahperm.kernel.driver import AGG_NAMES
@@ -233,11 +234,7 @@ def run_spinup(cfg: Mapping, domain_path, forcing_path, params_path, out, conver
     attrs = {"stage": "spinup", "parameters": json.dumps(params, sort_keys=True),
              "spinup_settings": json.dumps(settings.__dict__, default=list)}
     write_state(out, state, domain, cell_ids, sld, attrs, product="spinup_state")
-    conv = pd.DataFrame({"cell": cell_ids, **{k: v for k, v in table.items()}})
-    Path(convergence_csv).parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(convergence_csv).with_suffix(".csv.tmp")
-    conv.to_csv(tmp, index=False, float_format="%.6g")
-    tmp.replace(convergence_csv)
+    write_csv(pd.DataFrame({"cell": cell_ids, **table}), convergence_csv)
 
 
 def run_transient(cfg: Mapping, domain_path, forcing_path, params_path, spinup_state, obs_path,

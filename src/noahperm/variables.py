@@ -11,12 +11,12 @@ Sign conventions are the model's: SHEAT, ETA and the latent heat components are 
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from noahperm.fileio import write_netcdf
 
 __all__ = [
     "VarInfo",
@@ -275,18 +275,4 @@ def write_point_netcdf(
 
     if not path.parent.is_dir():
         raise FileNotFoundError(f"output directory {str(path.parent)!r} does not exist")
-    # A fresh name in the same directory (same file system, so os.replace is atomic); created by
-    # the NetCDF library with the default permissions.
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp"
-    try:
-        ds.to_netcdf(tmp, mode="w", format="NETCDF4", engine="netcdf4", encoding=encoding)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    return write_netcdf(ds, path, encoding)

@@ -29,8 +29,6 @@ need pyarrow, and Zarr v3 has no stable string dtype yet.
 from __future__ import annotations
 
 import logging
-import os
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -38,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from noahperm.errors import InputError
+from noahperm.fileio import write_netcdf
 from noahperm.observations.boreholes import empty_boreholes, read_boreholes
 from noahperm.observations.sites import assign_cells, match_location, read_site_locations
 from noahperm.observations.workbook import empty_table, read_active_layer_workbook
@@ -181,16 +180,7 @@ def write_store(ds, path: str | Path) -> Path:
                     "dtype": "int32", "_FillValue": None}}
     for name in ("depth", "value", "site_index", "kind"):
         enc[name] = {"zlib": True, "complevel": 4, "_FillValue": None}
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp"
-    try:
-        ds.to_netcdf(tmp, mode="w", format="NETCDF4", engine="netcdf4", encoding=enc)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return write_netcdf(ds, path, enc)
 
 
 def read_store(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from noahperm.diagnostics import PERMAFROST, T0, class_area, regional_mean
+from noahperm.fileio import atomic_file, write_csv
 
 log = logging.getLogger(__name__)
 
@@ -111,10 +112,9 @@ def plot(df: pd.DataFrame, map_area: float | None, png, title: str) -> None:
     bx.grid(alpha=0.3)
     fig.tight_layout()
     Path(png).parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(png).with_name(Path(png).stem + ".tmp.png")
-    fig.savefig(tmp, dpi=120)
+    with atomic_file(png) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
     plt.close(fig)
-    tmp.replace(png)
 
 
 def main(argv=None) -> int:
@@ -132,8 +132,7 @@ def main(argv=None) -> int:
     area = map_area_km2(a.raw_dir)
     df["map2010_permafrost_area_km2"] = np.where(df["year"] == 2010, area, np.nan) \
         if area is not None else np.nan
-    Path(a.csv).parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(a.csv, index=False, float_format="%.6g")
+    write_csv(df, a.csv)
     plot(df, area, a.png, a.title)
     return 0
 

@@ -54,6 +54,8 @@ from scipy.ndimage import gaussian_filter
 from scipy.signal import lfilter
 from scipy.special import expit, logit, ndtri
 
+from noahperm.solar import spencer
+
 if TYPE_CHECKING:
     from noahperm.synthetic.world import World
 
@@ -151,12 +153,7 @@ def _sun(minutes: np.ndarray):
     ys = t.astype("M8[Y]").astype("M8[m]")
     ndays = ((t.astype("M8[Y]") + 1).astype("M8[m]") - ys).astype(np.float64) / 1440.0
     g = 2.0 * np.pi / ndays * ((t - ys).astype(np.float64) / 1440.0 - 0.5)
-    decl = (0.006918 - 0.399912 * np.cos(g) + 0.070257 * np.sin(g) - 0.006758 * np.cos(2 * g)
-            + 0.000907 * np.sin(2 * g) - 0.002697 * np.cos(3 * g) + 0.00148 * np.sin(3 * g))
-    eot = 229.18 * (0.000075 + 0.001868 * np.cos(g) - 0.032077 * np.sin(g)
-                    - 0.014615 * np.cos(2 * g) - 0.040849 * np.sin(2 * g))
-    e0 = (1.000110 + 0.034221 * np.cos(g) + 0.001280 * np.sin(g) + 0.000719 * np.cos(2 * g)
-          + 0.000077 * np.sin(2 * g))
+    decl, eot, e0 = spencer(g)
     return decl, eot, e0
 
 

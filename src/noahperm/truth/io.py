@@ -1,0 +1,52 @@
+"""Atomic writers of the truth's products: a hidden temporary sibling, then ``os.replace``."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+#: Fixed time stamp of the workbook's zip entries and document properties (reproducible bytes).
+_ZIP_TIME = (2019, 1, 1, 0, 0, 0)
+_ISO_TIME = "2019-01-01T00:00:00Z"
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary sibling of ``path``; rename it over ``path`` (after fsync) if the block
+    succeeds, delete it otherwise. Parent directories are created."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
+    try:
+        yield tmp
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def normalise_xlsx(path: Path) -> None:
+    """Rewrite an .xlsx (a zip) in place with fixed entry times and document dates, so that the
+    same content gives the same bytes."""
+    with zipfile.ZipFile(path) as z:
+        entries = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
+                              rb"\g<1>" + _ISO_TIME.encode() + rb"\g<2>", data)
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data)
+    path.write_bytes(buf.getvalue())
