@@ -14,6 +14,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/inputs.smk"
+include: "workflow/rules/truth.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/figures.smk"
 

@@ -47,6 +47,11 @@ def tiny_config(tmp_path: Path, **changes) -> Path:
     c["demo"]["years"] = [2000, 2001]
     c["demo"]["grid"].update(nlon=3, nlat=2)
     c["forcing"].update(years=[2000, 2001], chunk_cells=4)
+    # the observations of the demo come from the twin truth: a 2-year truth of this world
+    c["simulation"].update(years=[2000, 2001])
+    c["simulation"]["spinup"].update(cycle_years=[2000, 2001], max_years=2, min_years=2)
+    c["truth"].update(map_year=2001, truth_dir="truth")
+    c["truth"]["network"].update(active_layer_sites=2, boreholes=2, borehole_years=[2000, 2001])
     for key, val in changes.items():
         c[key] = val
     path = tmp_path / "tiny.yaml"

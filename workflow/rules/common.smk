@@ -72,7 +72,10 @@ def raw_map_inputs():
 
 
 def observation_inputs():
-    """Observation files that exist now (each is optional); none is required."""
+    """The observation files: with the demo, the truth's (rule make_truth, all three);
+    otherwise those that exist now (each is optional)."""
+    if demo_enabled():
+        return [raw(f) for f in OBSERVATION_FILES]
     return [raw(f) for f in OBSERVATION_FILES if Path(raw(f)).is_file()]
 
 

@@ -1,15 +1,15 @@
-"""Atomic writers of the truth's products: a hidden temporary sibling, then ``os.replace``."""
+"""Atomic writes of the truth's files (``noahperm.fileio``) and reproducible workbook bytes."""
 
 from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
-import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from noahperm import fileio
 
 #: Fixed time stamp of the workbook's zip entries and document properties (reproducible bytes).
 _ZIP_TIME = (2019, 1, 1, 0, 0, 0)
@@ -18,20 +18,12 @@ _ISO_TIME = "2019-01-01T00:00:00Z"
 
 @contextlib.contextmanager
 def atomic_file(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary sibling of ``path``; rename it over ``path`` (after fsync) if the block
-    succeeds, delete it otherwise. Parent directories are created."""
+    """``noahperm.fileio.atomic_file`` (temporary sibling, fsync, rename) with the parent
+    directories created first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
-    try:
+    with fileio.atomic_file(path) as tmp:
         yield tmp
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def normalise_xlsx(path: Path) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Mapping
-from pathlib import Path
 
 from noahperm.errors import InputError
 
@@ -17,7 +16,7 @@ log = logging.getLogger(__name__)
 
 #: The defaults of every key (units in the comments; docs/truth.md explains each).
 DEFAULTS: dict = {
-    "seed": 20100701,  # master seed of every random draw of the truth [-]
+    "seed": 20100702,  # master seed of every random draw of the truth [-]
     "truth_dir": "resources/demo/truth",  # where true_parameters.json and the run live
     "map_year": 2010,  # year of the permafrost map [a] (the Cao map: 2010)
     "parameters": {
@@ -92,7 +91,3 @@ def truth_settings(cfg: Mapping | None) -> dict:
     if int(s["network"]["active_layer_sites"]) < 2:
         raise InputError("at least 2 (TGL and TSHAL)", field="truth.network.active_layer_sites")
     return s
-
-
-def truth_dir(cfg: Mapping | None) -> Path:
-    return Path(truth_settings(cfg)["truth_dir"])

@@ -1,0 +1,153 @@
+"""The whole demo DAG end to end through Snakemake on a tiny configuration.
+
+3 x 3 cells, 1979-1984: demo inputs, the twin truth (2010 map and observation network are
+outside these years, so the truth writes what falls inside), spin-up, transient, diagnostics,
+figure and tables of CaliFree. Checks: products with units and long names; a rerun does
+nothing; a changed science setting reruns only what depends on it; killing the workflow during
+the spin-up or the transient run and starting it again gives the same results as an
+uninterrupted run, and no partial store is ever complete.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from noahperm.errors import InputError
+from noahperm.zarrio import is_complete, open_complete
+
+REPO = Path(__file__).resolve().parents[1]
+MEMBER = "results/CaliFree/default"
+TARGETS = (f"{MEMBER}/permafrost.zarr", "results/figures/CaliFree_default_permafrost_area.png",
+           "results/tables/CaliFree_default_area.csv")
+
+
+def tiny_config(path: Path, **sim) -> Path:
+    c = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    c.update(raw_dir="raw", results_dir="results")
+    c["demo"]["years"] = [1979, 1984]
+    c["demo"]["grid"].update(nlon=3, nlat=3)
+    c["forcing"].update(years=[1979, 1984], chunk_cells=4)
+    c["simulation"].update(years=[1979, 1984], block_cells=4)
+    c["simulation"]["spinup"].update(cycle_years=[1979, 1980], max_years=8, min_years=2)
+    c["simulation"].update(sim)
+    c["figures"]["northwest"] = {"lon_max": 90.15, "lat_min": 33.15}
+    truth = c.setdefault("truth", {})
+    truth["truth_dir"] = "truth"
+    truth["map_year"] = 1984  # the "2010" map of this short world
+    truth.setdefault("network", {}).update(borehole_years=[1981, 1984])
+    truth.setdefault("network", {}).update(active_layer_sites=3, boreholes=3)
+    path.write_text(yaml.safe_dump(c))
+    return path
+
+
+def cmd(workdir: Path, configfile: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+            "--directory", str(workdir), "--configfile", str(configfile), "--cores", "2",
+            *args]
+
+
+def run(workdir, configfile, *args) -> str:
+    res = subprocess.run(cmd(workdir, configfile, *args), capture_output=True, text=True,
+                         timeout=900)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-6000:]
+    return out
+
+
+def jobs_of(out: str) -> set[str]:
+    """Rule names of the jobs a (dry) run lists."""
+    names = set()
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit() and parts[0] not in ("total", "job"):
+            names.add(parts[0])
+    return names
+
+
+def annual(workdir):
+    ds = open_complete(workdir / MEMBER / "annual.zarr", product="annual")
+    return {k: ds[k].values for k in ("TMIN", "TMAX", "TMEAN", "IMEAN")}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """An uninterrupted run of the tiny demo."""
+    wd = tmp_path_factory.mktemp("demo_ref")
+    cfg = tiny_config(wd / "tiny.yaml")
+    run(wd, cfg, *TARGETS)
+    return wd, cfg
+
+
+def test_products(reference):
+    wd, _ = reference
+    pf = open_complete(wd / MEMBER / "permafrost.zarr", product="permafrost")
+    for name, var in pf.variables.items():
+        assert var.attrs.get("units") and var.attrs.get("long_name"), name
+    assert set(pf["class"].values.ravel()) <= {-1, 0, 1, 2}
+    assert (pf["class"].values[:, 0] == -1).all()  # no class in the first year
+    for store in ("spinup/state.zarr", "annual.zarr", "sites.zarr", "state.zarr"):
+        assert is_complete(wd / MEMBER / store), store
+    assert (wd / "results/figures/CaliFree_default_permafrost_area.png").stat().st_size > 20_000
+    assert (wd / "truth/true_parameters.json").is_file()
+    assert (wd / "raw/permafrost/permafrost_2010_1km.tif").is_file()
+    for rule in ("spinup", "simulate", "diagnose"):
+        assert (wd / f"logs/CaliFree/default/{rule}.log").is_file()
+        assert (wd / f"benchmarks/out/CaliFree/default/{rule}.tsv").is_file()
+
+
+def test_rerun_does_nothing_and_settings_rerun_only_dependants(reference, tmp_path):
+    wd, cfg = reference
+    assert "Nothing to be done" in run(wd, cfg, *TARGETS)
+    changed = tiny_config(tmp_path / "changed.yaml", snow_albedo=0.7)
+    jobs = jobs_of(run(wd, changed, "-n", *TARGETS))
+    assert {"spinup", "simulate", "diagnose"} <= jobs
+    assert not jobs & {"make_demo_inputs", "prepare_domain", "prepare_forcing"}, jobs
+
+
+def _kill_when(proc, path: Path, timeout=600) -> None:
+    t0 = time.time()
+    while not path.exists():
+        if proc.poll() is not None:
+            raise AssertionError(f"the workflow ended before {path} appeared")
+        if time.time() - t0 > timeout:
+            raise AssertionError(f"{path} did not appear")
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+@pytest.mark.parametrize("stage,marker", [
+    ("spinup", "spinup/checkpoints/spinup_block00000_progress.npz"),
+    ("simulate", "checkpoints/transient_1980.npz"),
+])
+def test_killed_and_restarted_gives_the_same_results(reference, tmp_path, stage, marker):
+    ref_wd, _ = reference
+    wd = tmp_path / "wd"
+    wd.mkdir()
+    # the inputs and the truth of the reference run, so that only the simulation runs here
+    for d in ("raw", "truth", "results/inputs"):
+        shutil.copytree(ref_wd / d, wd / d, symlinks=True)
+    cfg = tiny_config(wd / "tiny.yaml")
+    proc = subprocess.Popen(cmd(wd, cfg, *TARGETS), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    _kill_when(proc, wd / MEMBER / marker)
+    # nothing of the killed stage is complete
+    out_store = wd / MEMBER / ("spinup/state.zarr" if stage == "spinup" else "annual.zarr")
+    assert not is_complete(out_store)
+    with pytest.raises(InputError):
+        open_complete(out_store)
+    run(wd, cfg, "--unlock")
+    run(wd, cfg, "--rerun-incomplete", *TARGETS)
+    a, b = annual(ref_wd), annual(wd)
+    for k in a:
+        assert np.array_equal(a[k], b[k], equal_nan=True), k
