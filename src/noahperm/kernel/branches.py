@@ -35,7 +35,9 @@ E_TOP_TC_A = 11  # conductivity constants (tdfcnd_consts) of SFLX's top-layer es
 E_TOP_TC_DRY = 12
 E_NOPAC_TC_A = 13  # ... and of NOPAC's top-layer conductivity
 E_NOPAC_TC_DRY = 14
-NEFF = 15
+E_TOP_TC_W = 15
+E_NOPAC_TC_W = 16
+NEFF = 17
 
 # work array rows (each of length nsoil): rows 0..13 scratch of SHFLX / SMFLX,
 W_ET = 14  # scratch: transpiration per layer [m s-1]
@@ -44,7 +46,7 @@ W_RTDIS = 15  # root fractions
 W_WLT = 16  # wilting point per root layer as used by CANRES/TRANSP
 W_REF = 17  # field capacity per root layer as used by CANRES/TRANSP
 # rows 18..20: scratch of SHFLX (heat capacities, old temperature and liquid water);
-# rows 21..22: conductivity constants of each layer (soil_heat.W_TC_A, W_TC_DRY)
+# rows 21..23: conductivity constants of each layer (soil_heat.W_TC_A, W_TC_DRY, W_TC_W)
 NWORK = NWORK_HEAT
 
 
@@ -100,7 +102,7 @@ def nopac(stc, smc, sh2o, zsoil, etp, prcp, cmc, t1, dt, shdfac, q2, sfctmp, t24
     ec = ec1 * 1000.0
     ett = ett1 * 1000.0
     df1 = tdfcnd_pre(smc[0], sh2o[0], eff[E_NOPAC_SMCMAX], eff[E_NOPAC_TC_A],
-                     eff[E_NOPAC_TC_DRY], int(eff[E_NOPAC_CLASS]))
+                     eff[E_NOPAC_TC_DRY], eff[E_NOPAC_TC_W], int(eff[E_NOPAC_CLASS]))
     if is_urban:
         df1 = URBAN_DF
     df1 = df1 * math.exp(sbeta * shdfac)

@@ -38,6 +38,7 @@ from .branches import (
     E_NOPAC_SMCMAX,
     E_NOPAC_TC_A,
     E_NOPAC_TC_DRY,
+    E_NOPAC_TC_W,
     E_SMCDRY,
     E_SMCMAX,
     E_SRT2_SMCWLT,
@@ -46,6 +47,7 @@ from .branches import (
     E_TOP_SMCMAX,
     E_TOP_TC_A,
     E_TOP_TC_DRY,
+    E_TOP_TC_W,
     W_REF,
     W_RTDIS,
     W_WLT,
@@ -213,8 +215,9 @@ def prepare_column(par, soilp, stype, soilidx, zsoil, eff, wk):
         eff[E_NOPAC_CLASS] = 0.0  # uninitialised class number: the standard branch
         eff[E_CONSISTENT] = 0.0
     # SFLX's top-layer estimate: quartz and porosity of Soil_type_index, class stype(1)
-    eff[E_TOP_TC_A], eff[E_TOP_TC_DRY] = tdfcnd_consts(idx[SP_QTZ], idx[SP_MAXSMC], stype[0])
-    eff[E_NOPAC_TC_A], eff[E_NOPAC_TC_DRY] = tdfcnd_consts(
+    eff[E_TOP_TC_A], eff[E_TOP_TC_DRY], eff[E_TOP_TC_W] = tdfcnd_consts(
+        idx[SP_QTZ], idx[SP_MAXSMC], stype[0])
+    eff[E_NOPAC_TC_A], eff[E_NOPAC_TC_DRY], eff[E_NOPAC_TC_W] = tdfcnd_consts(
         eff[E_NOPAC_QTZ], eff[E_NOPAC_SMCMAX], int(eff[E_NOPAC_CLASS]))
     for k in range(nsoil):
         wk[W_RTDIS, k] = 0.0
@@ -368,7 +371,7 @@ def column_step(sstate, stc, smc, sh2o, forc, par, soilp, stype, soilidx, zsoil,
                                           snotime1, par[P_LVCOEF])
     # thermal conductivity of the top soil layer and the ground heat flux estimate
     df1 = tdfcnd_pre(smc[0], sh2o[0], eff[E_SMCMAX], eff[E_TOP_TC_A], eff[E_TOP_TC_DRY],
-                     stype[0])
+                     eff[E_TOP_TC_W], stype[0])
     if is_urban:
         df1 = URBAN_DF
     df1 = df1 * math.exp(par[P_SBETA] * shdfac)

@@ -262,10 +262,12 @@ def _z0mz0h(zh, nu, ustr, tstr):
 
 
 @njit(**_JIT)
-def _molength(zm, zh, z0m, z0h, wspd, ptsfc, pt1):
+def _molength(zm, zh, z0m, z0h, wspd, ptsfc, pt1, lzm, lzh):
     """``MOlength``: returns (1/L from Yang 2001 [m-1], clipped bulk Richardson number, stop flag).
 
     As in the Fortran, the returned ``lmo`` is the reciprocal of the solved quantity.
+    ``lzm`` = ln(zm/z0m) and ``lzh`` = ln(zh/z0h), computed once by the caller (the same
+    values the Fortran recomputes here).
     """
     bulkri = (_G_Y08 / pt1) * (pt1 - ptsfc) * (zm - z0m) / (wspd * wspd)
     stop = False
@@ -273,8 +275,6 @@ def _molength(zm, zh, z0m, z0h, wspd, ptsfc, pt1):
         # unstable: approximate analytical solution (Yang 2001)
         bulkri = max(bulkri, -10.0)
         d = bulkri / _PRANTL02
-        lzm = math.log(zm / z0m)
-        lzh = math.log(zh / z0h)
         numerator = d * (lzm * lzm / lzh) * (1.0 / (zm - z0m))
         a = math.log(-d)
         b = math.log(lzm)
@@ -292,9 +292,8 @@ def _molength(zm, zh, z0m, z0h, wspd, ptsfc, pt1):
         bulkri = min(bulkri, 0.2,
                      _PRANTL01 * _BETAH * (1.0 - z0h / zh) / _BETAM2 / (1.0 - z0m / zm) - 0.05)
         d = bulkri / _PRANTL01
-        lzm = math.log(zm / z0m)
         a = d * _BETAM2 * (zm - z0m) - _BETAH * (zh - z0h)
-        b = 2.0 * d * _BETAM * lzm - math.log(zh / z0h)
+        b = 2.0 * d * _BETAM * lzm - lzh
         c = d * (lzm * lzm) / (zm - z0m)
         lmo = (-b - math.sqrt(abs(b * b - 4.0 * a * c))) / (2.0 * a)
     if lmo > 0.0 and lmo < 1.0e-6:
@@ -311,9 +310,9 @@ def _molength(zm, zh, z0m, z0h, wspd, ptsfc, pt1):
 
 
 @njit(**_JIT)
-def _cucpt(lmo, zm1, zh1, zm2, zh2):
-    """``CuCpt``: c_u = u*/U and c_pt = theta*/(delta theta) between (zm1, zh1) and (zm2, zh2)."""
-    lm = math.log(zm2 / zm1)
+def _cucpt(lmo, zm1, zh1, zm2, zh2, lm, lh):
+    """``CuCpt``: c_u = u*/U and c_pt = theta*/(delta theta) between (zm1, zh1) and (zm2, zh2);
+    ``lm`` = ln(zm2/zm1), ``lh`` = ln(zh2/zh1) (computed once by the caller)."""
     if lmo < 0.0:
         # unstable (Hogstrom 1996)
         xx2 = math.sqrt(math.sqrt(1.0 - _GAMMAM * zm2 / lmo))
@@ -325,7 +324,7 @@ def _cucpt(lmo, zm1, zh1, zm2, zh2):
         yy1 = math.sqrt(1.0 - _GAMMAH * zh1 / lmo)
         psih = 2.0 * math.log((1.0 + yy2) / (1.0 + yy1))
         uprf = max(lm - psim, 0.50 * lm)
-        ptprf = max(math.log(zh2 / zh1) - psih, 0.33 * lm)
+        ptprf = max(lh - psih, 0.33 * lm)
         c_u = _KV / uprf
         c_pt = _KV / (ptprf * _PRANTL02)
     else:
@@ -335,7 +334,7 @@ def _cucpt(lmo, zm1, zh1, zm2, zh2):
         psim = max(-_BETAM, psim)
         psih = max(-_BETAH, psih)
         uprf = min(lm - psim, 2.0 * lm)
-        ptprf = min(math.log(zh2 / zh1) - psih, 2.0 * lm)
+        ptprf = min(lh - psih, 2.0 * lm)
         c_u = _KV / uprf
         c_pt = _KV / (ptprf * _PRANTL01)
     return c_u, c_pt
@@ -369,7 +368,8 @@ def sfcdif_y08(z0m, zm, zh, wspd, tsfc, tair, qair, psfc):
     ptsfc = tsfc
     pt1 = ptair
 
-    c_u = _KV / math.log(zm / z0m)
+    lzm = math.log(zm / z0m)
+    c_u = _KV / lzm
     c_pt = _KV / math.log(zh / z0m)
     tstr = c_pt * (pt1 - ptsfc)
     ustr = c_u * wspd
@@ -380,9 +380,10 @@ def sfcdif_y08(z0m, zm, zh, wspd, tsfc, tair, qair, psfc):
     stopped = False
     for _ in range(3):
         z0h = _z0mz0h(zh, nu, ustr, tstr)
-        lmo, ribb, stop = _molength(zm, zh, z0m, z0h, wspd, ptsfc, pt1)
+        lzh = math.log(zh / z0h)
+        lmo, ribb, stop = _molength(zm, zh, z0m, z0h, wspd, ptsfc, pt1, lzm, lzh)
         stopped = stopped or stop
-        c_u, c_pt = _cucpt(lmo, z0m, z0h, zm, zh)
+        c_u, c_pt = _cucpt(lmo, z0m, z0h, zm, zh, lzm, lzh)
         ustr = c_u * wspd
         tstr = c_pt * (pt1 - ptsfc)
 

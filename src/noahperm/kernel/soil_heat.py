@@ -32,7 +32,8 @@ from .layout import NSOILP, SP_BB, SP_MAXSMC, SP_QTZ, SP_SATPSI
 # rows of the column work array used here (the full list is in branches.py)
 W_TC_A = 21  # K_s^(1-n) of each layer (tdfcnd_consts)
 W_TC_DRY = 22  # K_dry of each layer
-NWORK_HEAT = 23
+W_TC_W = 23  # 0.57^porosity of each layer
+NWORK_HEAT = 24
 
 GRAVEL = 13  # soil class of gravel in the re-ordered STAS table
 BEDROCK = 14  # soil class of bedrock
@@ -40,13 +41,14 @@ BEDROCK = 14  # soil class of bedrock
 
 @jit
 def tdfcnd_consts(qz, smcmax, soilclass):
-    """The water-independent parts of TDFCND_C05 for one soil: (K_s^(1-n), K_dry).
+    """The water-independent parts of TDFCND_C05 for one soil: (K_s^(1-n), K_dry, K_w^n).
 
     K_s = 7.7^qz 2.0^(1-qz) [W m-1 K-1] is the solids' conductivity, n = smcmax the
     porosity; K_dry [W m-1 K-1] the dry conductivity (gravel: 1.70 10^(-1.80 n), bedrock:
     0.039 n^-2.2, others: (0.135 gamma_d + 64.7)/(2700 - 0.947 gamma_d), gamma_d = 2700 (1-n)).
-    The column driver computes them once per column; results are bit-identical to
-    evaluating them inside TDFCND_C05 every time.
+    K_w^n = 0.57^n is the water factor of an unfrozen soil (xu = n exactly). The column
+    driver computes them once per column; results are bit-identical to evaluating them inside
+    TDFCND_C05 every time.
     """
     thks = (7.7**qz) * (2.0 ** (1.0 - qz))
     a_sat = thks ** (1.0 - smcmax)
@@ -57,17 +59,20 @@ def tdfcnd_consts(qz, smcmax, soilclass):
     else:
         gammd = (1.0 - smcmax) * 2700.0
         thkdry = (0.135 * gammd + 64.7) / (2700.0 - 0.947 * gammd)
-    return a_sat, thkdry
+    return a_sat, thkdry, 0.57**smcmax
 
 
 @jit
-def tdfcnd_pre(smc, sh2o, smcmax, a_sat, thkdry, soilclass):
+def tdfcnd_pre(smc, sh2o, smcmax, a_sat, thkdry, w_sat, soilclass):
     """TDFCND_C05 [W m-1 K-1] from the constants of ``tdfcnd_consts``."""
     satratio = smc / smcmax
     xu = (sh2o / smc) * smcmax
     # K_sat = K_s^(1-n) K_ice^(n-xu) K_w^xu (a power with exponent 0 is exactly 1)
     ex_ice = smcmax - xu
-    thksat = a_sat * (2.2**ex_ice if ex_ice != 0.0 else 1.0) * 0.57 ** (xu)
+    if ex_ice != 0.0:
+        thksat = a_sat * 2.2**ex_ice * 0.57 ** (xu)
+    else:  # unfrozen: K_ice^0 = 1 and K_w^xu with xu = smcmax exactly
+        thksat = a_sat * 1.0 * w_sat
     if (sh2o + 0.0005) < smc:  # frozen
         if soilclass == GRAVEL:
             k = 1.70
@@ -99,8 +104,8 @@ def tdfcnd_c05(smc, qz, smcmax, sh2o, soilclass):
     frozen, 4.60 unfrozen. Bedrock: K_dry = 0.039 n^-2.2. Frozen means
     SH2O + 0.0005 < SMC.
     """
-    a_sat, thkdry = tdfcnd_consts(qz, smcmax, soilclass)
-    return tdfcnd_pre(smc, sh2o, smcmax, a_sat, thkdry, soilclass)
+    a_sat, thkdry, w_sat = tdfcnd_consts(qz, smcmax, soilclass)
+    return tdfcnd_pre(smc, sh2o, smcmax, a_sat, thkdry, w_sat, soilclass)
 
 
 @jit
@@ -277,7 +282,7 @@ def heat_capacity(sh2o, smc, smcmax, csoil):
 
 @jit
 def hrt(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax, top_psisat,
-        top_bexp, soilp, stype, is_urban, rhsts, ai, bi, ci, hcap, tc_a, tc_dry):
+        top_bexp, soilp, stype, is_urban, rhsts, ai, bi, ci, hcap, tc_a, tc_dry, tc_w):
     """Right-hand side and matrix of the soil heat equation (HRT, ITAVG = true).
 
     stc, smc, sh2o : (nsoil,) state [K, m3 m-3]; sh2o is updated by SNKSRC.
@@ -288,8 +293,8 @@ def hrt(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax, 
     its heat capacity and latent-heat sink (the reference uses SMCMAX of
     stype(1), PSISAT of Soil_type_index and BEXP of stype(NSOIL) here; see
     docs/kernel.md). soilp (nsoil, NSOILP), stype (nsoil,) : per-layer
-    parameters and classes for layers 2..N; tc_a, tc_dry (nsoil,) : their conductivity
-    constants (``tdfcnd_consts``).
+    parameters and classes for layers 2..N; tc_a, tc_dry, tc_w (nsoil,) : their
+    conductivity constants (``tdfcnd_consts``).
     Outputs rhsts [K s-1], ai, bi, ci [s-1], hcap: the heat capacity of each layer used
     [J m-3 K-1]. Returns the heat flux into the column through ZBOT [W m-2, positive upward];
     it is explicit (old temperature of the bottom layer), as in the reference.
@@ -325,7 +330,7 @@ def hrt(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax, 
         smcmax = soilp[k, SP_MAXSMC]
         hcpct = heat_capacity(sh2o[k], smc[k], smcmax, csoil_loc)
         hcap[k] = hcpct
-        df1n = tdfcnd_pre(smc[k], sh2o[k], smcmax, tc_a[k], tc_dry[k], stype[k])
+        df1n = tdfcnd_pre(smc[k], sh2o[k], smcmax, tc_a[k], tc_dry[k], tc_w[k], stype[k])
         if is_urban:
             df1n = URBAN_DF
         if k != nsoil - 1:
@@ -403,7 +408,7 @@ def shflx(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax
         wold[k] = sh2o[k]
     gbot = hrt(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax,
                top_psisat, top_bexp, soilp, stype, is_urban, rhsts, ai, bi, ci, hcap,
-               wk[W_TC_A], wk[W_TC_DRY])
+               wk[W_TC_A], wk[W_TC_DRY], wk[W_TC_W])
     hstep(stc, rhsts, dt, ai, bi, ci, wk[4], wk[5], wk[6])
     t1 = (yy + (zz1 - 1.0) * stc[0]) / zz1
     ssoil = df1 * (stc[0] - t1) / (0.5 * zsoil[0])
@@ -416,10 +421,10 @@ def shflx(stc, smc, sh2o, zsoil, yy, zz1, tbot, zbot, dt, df1, csoil, top_smcmax
 
 @jit
 def conductivity_consts(soilp, stype, wk):
-    """Fill the work rows W_TC_A, W_TC_DRY with ``tdfcnd_consts`` of every layer."""
+    """Fill the work rows W_TC_A, W_TC_DRY, W_TC_W with ``tdfcnd_consts`` of every layer."""
     for k in range(soilp.shape[0]):
-        wk[W_TC_A, k], wk[W_TC_DRY, k] = tdfcnd_consts(soilp[k, SP_QTZ], soilp[k, SP_MAXSMC],
-                                                       stype[k])
+        wk[W_TC_A, k], wk[W_TC_DRY, k], wk[W_TC_W, k] = tdfcnd_consts(
+            soilp[k, SP_QTZ], soilp[k, SP_MAXSMC], stype[k])
 
 
 @jit
