@@ -133,7 +133,7 @@ def main(argv=None) -> int:
     # warm up (compile or load from cache)
     timed_run(inp, 2, 16, 1, 1)
 
-    ncol1 = 16
+    ncol1 = 64
     rate1, t1 = timed_run(inp, ncol1, a.steps, 1, a.repeat)
     us = 1e6 / rate1
     print("\nsingle thread")
