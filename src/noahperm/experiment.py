@@ -192,21 +192,6 @@ def sites_dataset(res: S.TransientResult, probes, daily_cols, sld, attrs) -> xr.
 
 
 # --------------------------------------------------------------------------------- stages
-def _progress(label):
-    from tqdm import tqdm
-
-    bar = {}
-
-    def cb(i, n):
-        if "b" not in bar:
-            bar["b"] = tqdm(total=n, desc=label, file=sys.stderr, mininterval=5.0)
-        bar["b"].n = i
-        bar["b"].refresh()
-        if i >= n:
-            bar["b"].close()
-    return cb
-
-
 def run_spinup(cfg: Mapping, domain_path, forcing_path, params_path, out, convergence_csv,
                checkpoint_dir=None) -> None:
     sim = cfg["simulation"]
@@ -226,7 +211,7 @@ def run_spinup(cfg: Mapping, domain_path, forcing_path, params_path, out, conver
                "cells": cell_ids.tolist()}
     ck = S.Checkpoints(checkpoint_dir, run_cfg)
     t0 = time.perf_counter()
-    table = S.spinup(model, state, source, settings, ck, _progress("spin-up"))
+    table = S.spinup(model, state, source, settings, ck, S.progress_bar("spin-up"))
     log.info("spin-up of %d cells in %.1f s: %d converged, %d to %d years", model.ncol,
              time.perf_counter() - t0, int(table["converged"].sum()), int(table["years"].min()),
              int(table["years"].max()))
@@ -253,7 +238,7 @@ def run_transient(cfg: Mapping, domain_path, forcing_path, params_path, spinup_s
     ck = S.Checkpoints(checkpoint_dir, run_cfg)
     t0 = time.perf_counter()
     res = S.transient(model, state, source, years, daily_cols,
-                      int(sim.get("block_cells", 512)), ck, _progress("transient"))
+                      int(sim.get("block_cells", 512)), ck, S.progress_bar("transient"))
     log.info("transient %d-%d of %d cells in %.1f s", years[0], years[1], model.ncol,
              time.perf_counter() - t0)
     sld = domain["sldpth"].values.astype(float)

@@ -16,9 +16,12 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_file(path, *, fsync: bool = True) -> Iterator[Path]:
-    """Yield a temporary path to write; on success it becomes ``path`` atomically."""
+def atomic_file(path, *, fsync: bool = True, parents: bool = False) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it becomes ``path`` atomically.
+    ``parents``: create missing parent directories first."""
     path = Path(path)
+    if parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp"
     try:
         yield tmp

@@ -181,6 +181,24 @@ class ZarrForcing:
         return blocks[0].times, blocks[0].data
 
 
+def progress_bar(label: str):
+    """A ``progress(i, n)`` callback drawing a tqdm bar on stderr (updates every 5 s)."""
+    import sys
+
+    from tqdm import tqdm
+
+    bar = {}
+
+    def cb(i, n):
+        if "b" not in bar:
+            bar["b"] = tqdm(total=n, desc=label, file=sys.stderr, mininterval=5.0)
+        bar["b"].n = i
+        bar["b"].refresh()
+        if i >= n:
+            bar["b"].close()
+    return cb
+
+
 # ------------------------------------------------------------------------------ the driver
 @dataclass
 class Model:

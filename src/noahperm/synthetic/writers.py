@@ -22,16 +22,15 @@ written, so the bytes depend on the settings only.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import netCDF4
 import numpy as np
 import rasterio
 from rasterio.transform import Affine
+
+from noahperm.fileio import atomic_file
 
 FILL = -32767.0
 TIME_UNITS = "hours since 1900-01-01 00:00:00"
@@ -65,22 +64,10 @@ def forcing_path(raw_dir, var: str, year: int, month: int) -> Path:
     return Path(raw_dir) / "forcing" / f"{var}_CMFD_V0106_B-01_03hr_010deg_{year:04d}{month:02d}.nc"
 
 
-@contextlib.contextmanager
-def atomic_path(path: Path, fsync: bool = False) -> Iterator[Path]:
-    """Yield a hidden temporary sibling of ``path``; rename it over ``path`` if the block
-    succeeds, delete it otherwise."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp"
-    try:
-        yield tmp
-        if fsync:
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+def atomic_path(path: Path, fsync: bool = False):
+    """``noahperm.fileio.atomic_file`` with parents created: a hidden temporary sibling of
+    ``path``, renamed over ``path`` if the block succeeds, deleted otherwise."""
+    return atomic_file(path, fsync=fsync, parents=True)
 
 
 def hours_since_1900(times) -> np.ndarray:

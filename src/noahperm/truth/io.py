@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from noahperm import fileio
@@ -16,14 +14,9 @@ _ZIP_TIME = (2019, 1, 1, 0, 0, 0)
 _ISO_TIME = "2019-01-01T00:00:00Z"
 
 
-@contextlib.contextmanager
-def atomic_file(path: str | Path) -> Iterator[Path]:
-    """``noahperm.fileio.atomic_file`` (temporary sibling, fsync, rename) with the parent
-    directories created first."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with fileio.atomic_file(path) as tmp:
-        yield tmp
+def atomic_file(path: str | Path):
+    """``noahperm.fileio.atomic_file`` (temporary sibling, fsync, rename), parents created."""
+    return fileio.atomic_file(path, parents=True)
 
 
 def normalise_xlsx(path: Path) -> None:

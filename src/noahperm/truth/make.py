@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,6 +13,7 @@ import pandas as pd
 
 from noahperm.diagnostics import PERMAFROST, node_depths
 from noahperm.errors import InputError
+from noahperm.simulate import progress_bar
 from noahperm.truth import network as N
 from noahperm.truth import obsfiles as O
 from noahperm.truth import pfmap
@@ -31,21 +31,6 @@ RAW_PRODUCTS = {
     "boreholes": "observations/boreholes.csv",
 }
 SUMMARY_FILE = "truth_summary.json"
-
-
-def _progress(label):
-    from tqdm import tqdm
-
-    bar = {}
-
-    def cb(i, n):
-        if "b" not in bar:
-            bar["b"] = tqdm(total=n, desc=label, file=sys.stderr, mininterval=5.0)
-        bar["b"].n = i
-        bar["b"].refresh()
-        if i >= n:
-            bar["b"].close()
-    return cb
 
 
 def vegetation_names(cfg: Mapping) -> dict[int, str]:
@@ -95,7 +80,7 @@ def run_truth(cfg: Mapping, domain_path, forcing_path, raw_dir, truth_dir=None,
     write_parameters(params, truth_dir / PARAMETER_FILE)
 
     run = run_member(cfg, domain, forcing_path, params, truth_dir / "checkpoints",
-                     _progress if progress else None)
+                     progress_bar if progress else None)
     map_year = int(settings["map_year"])
     if not run.years[0] < map_year <= run.years[1]:
         raise InputError(f"{map_year} and the year before must be simulated "
