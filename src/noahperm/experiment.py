@@ -220,6 +220,7 @@ def run_spinup(cfg: Mapping, domain_path, forcing_path, params_path, out, conver
              "spinup_settings": json.dumps(settings.__dict__, default=list)}
     write_state(out, state, domain, cell_ids, sld, attrs, product="spinup_state")
     write_csv(pd.DataFrame({"cell": cell_ids, **table}), convergence_csv)
+    ck.clear()
 
 
 def run_transient(cfg: Mapping, domain_path, forcing_path, params_path, spinup_state, obs_path,
@@ -252,6 +253,7 @@ def run_transient(cfg: Mapping, domain_path, forcing_path, params_path, spinup_s
     with atomic_zarr(out_dir / "sites.zarr", product="sites", marker_info=attrs) as tmp:
         ds.to_zarr(tmp, mode="w", consolidated=False)
     write_state(out_dir / "state.zarr", state, domain, cell_ids, sld, attrs)
+    ck.clear()
 
 
 # ---------------------------------------------------------------------------------- CLI

@@ -264,6 +264,17 @@ class Checkpoints:
             os.fsync(fh.fileno())
         os.replace(tmp, self.dir / f"{name}.npz")
 
+    def clear(self) -> None:
+        """Remove this directory's checkpoints (after the stage's products are complete)."""
+        if self.dir is None:
+            return
+        for path in self.dir.glob("*.npz"):
+            path.unlink(missing_ok=True)
+        try:
+            self.dir.rmdir()
+        except OSError:
+            pass
+
     def load(self, name: str):
         if self.dir is None:
             return None
