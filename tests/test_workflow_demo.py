@@ -97,6 +97,8 @@ def test_products(reference):
     assert (pf["class"].values[:, 0] == -1).all()  # no class in the first year
     for store in ("spinup/state.zarr", "annual.zarr", "sites.zarr", "state.zarr"):
         assert is_complete(wd / MEMBER / store), store
+    # checkpoints are removed once a stage's products are complete
+    assert not list((wd / MEMBER).rglob("*.npz"))
     assert (wd / "results/figures/CaliFree_default_permafrost_area.png").stat().st_size > 20_000
     assert (wd / "truth/true_parameters.json").is_file()
     assert (wd / "raw/permafrost/permafrost_2010_1km.tif").is_file()
