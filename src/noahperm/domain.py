@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from noahperm import landcover as lc
-from noahperm.errors import InputError
+from noahperm.errors import InputError, module_main
 from noahperm.forcing import cmfd
 from noahperm.zarrio import atomic_zarr, cf_attrs, check_cf_attrs
 
@@ -287,16 +287,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m noahperm.domain``: build the domain store (rule prepare_domain)."""
-    p = argparse.ArgumentParser(prog="python -m noahperm.domain",
-                                description="Build results/inputs/domain.zarr from the maps.")
-    add_arguments(p)
-    args = p.parse_args(argv)
-    try:
-        return run(args)
-    except InputError as exc:
-        log.error("%s", exc)
-        print(f"noahperm.domain: error: {exc}", file=sys.stderr)
-        return 2
+    return module_main("noahperm.domain", "Build results/inputs/domain.zarr from the maps.", add_arguments, run, argv)
 
 
 if __name__ == "__main__":

@@ -69,3 +69,21 @@ def _rebuild(cls: type[InputError], problem: str, kwargs: dict) -> InputError:
 
 class TableError(InputError):
     """A parameter table (GENPARM/SOILPARM/VEGPARM or a bundled copy) cannot be used."""
+
+
+def module_main(prog: str, description: str, add_arguments, run, argv=None) -> int:
+    """The ``main`` of a ``python -m noahperm.<module>`` stage: parse, run, and report an
+    InputError as ``<prog>: error: ...`` on stderr (and in the log) with exit code 2."""
+    import argparse
+    import logging
+    import sys
+
+    p = argparse.ArgumentParser(prog=f"python -m {prog}", description=description)
+    add_arguments(p)
+    args = p.parse_args(argv)
+    try:
+        return run(args)
+    except InputError as exc:
+        logging.getLogger(prog).error("%s", exc)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2

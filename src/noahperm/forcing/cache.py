@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from noahperm.errors import InputError
+from noahperm.errors import InputError, module_main
 from noahperm.forcing import cmfd
 from noahperm.kernel import layout
 from noahperm.zarrio import atomic_zarr, cf_attrs, check_cf_attrs, open_complete
@@ -331,16 +331,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m noahperm.forcing.cache``: build the forcing cache (rule prepare_forcing)."""
-    p = argparse.ArgumentParser(prog="python -m noahperm.forcing.cache",
-                                description="Build results/inputs/forcing.zarr from CMFD files.")
-    add_arguments(p)
-    args = p.parse_args(argv)
-    try:
-        return run(args)
-    except InputError as exc:
-        log.error("%s", exc)
-        print(f"noahperm.forcing.cache: error: {exc}", file=sys.stderr)
-        return 2
+    return module_main("noahperm.forcing.cache", "Build results/inputs/forcing.zarr from CMFD files.", add_arguments, run, argv)
 
 
 if __name__ == "__main__":
