@@ -31,6 +31,7 @@ import xarray as xr
 
 from noahperm import simulate as S
 from noahperm.diagnostics import node_depths
+from noahperm.errors import InputError
 from noahperm.fileio import write_csv
 from noahperm.grid import model_from_domain
 from noahperm.kernel import layout as L
@@ -279,11 +280,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     cfg = json.loads(a.config_json)
-    if a.stage == "spinup":
-        run_spinup(cfg, a.domain, a.forcing, a.parameters, a.out, a.convergence, a.checkpoints)
-    else:
-        run_transient(cfg, a.domain, a.forcing, a.parameters, a.spinup, a.observations,
-                      a.out_dir, a.checkpoints)
+    try:
+        if a.stage == "spinup":
+            run_spinup(cfg, a.domain, a.forcing, a.parameters, a.out, a.convergence,
+                       a.checkpoints)
+        else:
+            run_transient(cfg, a.domain, a.forcing, a.parameters, a.spinup, a.observations,
+                          a.out_dir, a.checkpoints)
+    except (InputError, S.SimulationError) as exc:
+        log.error("%s", exc)
+        print(f"noahperm.experiment: error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
