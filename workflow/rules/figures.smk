@@ -21,7 +21,7 @@ rule plot_permafrost_area:
     benchmark:
         "benchmarks/out/figures/{experiment}_{member}_permafrost_area.tsv"
     conda:
-        "../envs/inputs.yaml"
+        "../envs/noahperm.yaml"
     shell:
         "{params.python} -m noahperm.plots.permafrost_area --permafrost {input.permafrost:q}"
         " --raw-dir {params.raw_dir:q} --nw-lon-max {params.nw[lon_max]}"
@@ -40,6 +40,6 @@ rule tables:
     log:
         "logs/figures/{experiment}_{member}_tables.log",
     conda:
-        "../envs/inputs.yaml"
+        "../envs/noahperm.yaml"
     shell:
         "(cp {input.area:q} {output.area:q} && cp {input.means:q} {output.means:q}) > {log} 2>&1"

@@ -13,7 +13,7 @@ rule make_demo_inputs:
     benchmark:
         "benchmarks/out/inputs/make_demo_inputs.tsv"
     conda:
-        "../envs/inputs.yaml"
+        "../envs/noahperm.yaml"
     script:
         "../scripts/make_demo_inputs.py"
 
@@ -32,7 +32,7 @@ rule prepare_domain:
     benchmark:
         "benchmarks/out/inputs/prepare_domain.tsv"
     conda:
-        "../envs/inputs.yaml"
+        "../envs/noahperm.yaml"
     shell:
         "{params.python} -m noahperm.domain --config-json {params.config:q} --out {output} > {log} 2>&1"
 
@@ -55,7 +55,7 @@ rule prepare_forcing:
     benchmark:
         "benchmarks/out/inputs/prepare_forcing.tsv"
     conda:
-        "../envs/inputs.yaml"
+        "../envs/noahperm.yaml"
     shell:
         "{params.python} -m noahperm.forcing.cache --raw-dir {params.raw_dir:q} --domain {input.domain:q}"
         " --out {output:q} --years {params.first} {params.last}"
@@ -79,7 +79,7 @@ rule prepare_observations:
     benchmark:
         "benchmarks/out/inputs/prepare_observations.tsv"
     conda:
-        "../envs/inputs.yaml"
+        "../envs/noahperm.yaml"
     shell:
         "{params.python} -m noahperm.observations --raw-dir {params.raw_dir:q} --domain {input.domain:q}"
         " --out-dir {params.out_dir:q} > {log} 2>&1"

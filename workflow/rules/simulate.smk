@@ -14,7 +14,7 @@ rule default_parameters:
     log:
         "logs/CaliFree/default/default_parameters.log",
     conda:
-        "../envs/inputs.yaml"
+        "../envs/noahperm.yaml"
     shell:
         "echo '{{}}' > {output} 2> {log}"
 
@@ -36,7 +36,7 @@ rule spinup:
     benchmark:
         "benchmarks/out/{experiment}/{member}/spinup.tsv"
     conda:
-        "../envs/inputs.yaml"
+        "../envs/noahperm.yaml"
     shell:
         "{params.python} -m noahperm.experiment spinup --config-json {params.config:q}"
         " --domain {input.domain:q} --forcing {input.forcing:q}"
@@ -65,7 +65,7 @@ rule simulate:
     benchmark:
         "benchmarks/out/{experiment}/{member}/simulate.tsv"
     conda:
-        "../envs/inputs.yaml"
+        "../envs/noahperm.yaml"
     shell:
         "{params.python} -m noahperm.experiment transient --config-json {params.config:q}"
         " --domain {input.domain:q} --forcing {input.forcing:q}"
@@ -90,7 +90,7 @@ rule diagnose:
     benchmark:
         "benchmarks/out/{experiment}/{member}/diagnose.tsv"
     conda:
-        "../envs/inputs.yaml"
+        "../envs/noahperm.yaml"
     shell:
         "{params.python} -m noahperm.diagnostics --annual {input.annual:q}"
         " --domain {input.domain:q} --forcing {input.forcing:q} --out {output.permafrost:q}"

@@ -97,7 +97,7 @@ if demo_enabled():
         benchmark:
             "benchmarks/out/truth/make_truth.tsv"
         conda:
-            "../envs/inputs.yaml"
+            "../envs/noahperm.yaml"
         shell:
             "{params.python} -m noahperm.truth --config-json {params.config:q}"
             " --domain {input.domain:q} --forcing {input.cache:q}"
