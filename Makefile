@@ -23,8 +23,8 @@ export NUMBA_CACHE_DIR
 
 help:
 	@echo "make venv       create $(VENV) from $(LOCK) (Python 3.11, wheels only)"
-	@echo "make test       pytest + ruff (creates $(VENV) if needed)"
-	@echo "make lint       ruff check src tests"
+	@echo "make test       pytest + ruff + snakemake --lint (creates $(VENV) if needed)"
+	@echo "make lint       ruff check and snakemake --lint"
 	@echo "make demo       run the whole workflow on the embedded demo (snakemake --cores all)"
 	@echo "make point-demo a point run of a synthetic site into results/point-demo"
 	@echo "make bench      run benchmarks/bench_kernel.py (kernel speed)"
@@ -46,10 +46,11 @@ $(STAMP): $(LOCK) pyproject.toml
 
 test: venv
 	$(VPY) -m pytest -q
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/snakemake --lint
 
 lint: venv
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/snakemake --lint
 
 demo: venv

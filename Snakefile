@@ -1,5 +1,6 @@
 # noahperm: the workflow. Config, schema validation, rule files and the default target only;
-# every rule is in workflow/rules/, every computation in the noahperm package (src/).
+# every rule is in workflow/rules/ (one file per stage folder of the package), every
+# computation in the noahperm package (src/), and rule `foo` runs `noahperm foo`.
 
 from snakemake.utils import min_version, validate
 
@@ -9,13 +10,14 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
-validate(config, "workflow/schemas/config.schema.yaml")
+validate(config, "src/noahperm/data/config.schema.yaml")
 
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/inputs.smk"
-include: "workflow/rules/truth.smk"
-include: "workflow/rules/simulate.smk"
+include: "workflow/rules/demo_world.smk"
+include: "workflow/rules/simulation.smk"
+include: "workflow/rules/diagnostics.smk"
 include: "workflow/rules/figures.smk"
 
 

@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def throughput(years: int, threads: int) -> tuple[float, int, int]:
     import numba
 
-    from noahperm import simulate as S
-    from noahperm.experiment import build_model
-    from noahperm.zarrio import open_complete
+    from noahperm.core.zarrio import open_complete
+    from noahperm.simulation import engine as S
+    from noahperm.simulation.members import build_model
 
     numba.set_num_threads(threads)
     domain = open_complete(ROOT / "results/inputs/domain.zarr", product="domain")

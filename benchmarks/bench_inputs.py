@@ -32,10 +32,10 @@ if traced == "1":
     tracemalloc.start()
 t0 = time.perf_counter()
 if step == "domain":
-    from noahperm.domain import build_domain
+    from noahperm.inputs.domain import build_domain
     build_domain(cfg, out, raw_dir=raw)
 else:
-    from noahperm.forcing.cache import build_forcing_cache
+    from noahperm.inputs.forcing.cache import build_forcing_cache
     build_forcing_cache(raw, domain, out, years=(int(y0), int(y1)),
                         chunk_cells=cfg["forcing"]["chunk_cells"], progress=False)
 dt = time.perf_counter() - t0
@@ -50,7 +50,7 @@ def load_config(path: Path) -> dict:
     from snakemake.utils import validate
 
     cfg = yaml.safe_load(path.read_text())
-    validate(cfg, str(REPO / "workflow/schemas/config.schema.yaml"))  # applies the defaults
+    validate(cfg, str(REPO / "src/noahperm/data/config.schema.yaml"))  # applies the defaults
     return cfg
 
 
@@ -81,7 +81,7 @@ def main() -> int:
     years = args.years or cfg["forcing"]["years"]
     cfg["forcing"]["years"] = list(years)
     if not (raw / "demo_manifest.json").is_file():
-        from noahperm.synthetic import generate
+        from noahperm.demo_world.generator import generate
 
         t0 = time.perf_counter()
         generate(cfg, raw, progress=False)

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 import refdata
-from noahperm.point import PointResult, run_point
-from noahperm.pointio import PointInput, read_point_input
+from noahperm.point.input_file import PointInput, read_point_input
+from noahperm.point.run import PointResult, run_point
 
 CACHE = Path(__file__).resolve().parents[1] / ".cache" / "refdata"
 CASES = ("tgl", "sfg")

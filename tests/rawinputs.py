@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from noahperm.forcing.cmfd import CMFD_VARS, month_times, write_month
-from noahperm.landcover import FINE_RES, write_raster
+from noahperm.inputs.forcing.cmfd import CMFD_VARS, month_times, write_month
+from noahperm.inputs.maps import FINE_RES, write_raster
 
 VARS = tuple(CMFD_VARS)  # temp shum pres wind srad lrad prec
 _BASE = {"temp": 265.0, "shum": 0.003, "pres": 58000.0, "wind": 3.0, "srad": 200.0,

@@ -1,4 +1,4 @@
-"""Energy and water budgets of the column close every step (noahperm.budgets).
+"""Energy and water budgets of the column close every step (noahperm.point.budgets).
 
 Over the 5-year free runs of both reference cases:
 - soil heat: the change of heat content (sensible + latent) in the heat solve equals the
@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 import cases
-from noahperm import budgets as B
 from noahperm.kernel import layout as L
-from noahperm.point import initial_state
+from noahperm.point import budgets as B
+from noahperm.point.run import initial_state
 
 pytestmark = pytest.mark.reference
 

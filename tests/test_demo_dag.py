@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from noahperm.plots.permafrost_area import sen_slope
+from noahperm.figures.permafrost_area import sen_slope
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from noahperm import diagnostics as D
+from noahperm.diagnostics import permafrost as D
 
 T0 = 273.15
 # nodes at 0.5, 1.5, ..., 9.5 m and 10.5 m (a simple grid that makes hand computation easy)
@@ -88,9 +88,33 @@ def test_dzaa_and_below_column():
     # first node with amplitude < 0.1 is 6.5 m (0.05); crossing of 0.1 between 5.5 (0.1) and
     # 6.5 (0.05): at 5.5 m exactly
     assert not below and z == pytest.approx(5.5)
+    # the range 3.2 at 0.5 m halves every metre: 0.1 exactly at 5.5 m; with 0.1 between
+    # nodes, the exponential decay puts the DZAA at ln(A0/0.1)/ln(A0/A1) of the interval:
+    # nodes 4.5 m (0.2) and 5.5 m (0.1 -> use threshold 0.15): ln(0.2/0.15)/ln(2) = 0.415
+    z, below = D.dzaa(tmean + amp / 2, tmean - amp / 2, DEPTH, threshold=0.15)
+    assert not below and z == pytest.approx(4.5 + np.log(0.2 / 0.15) / np.log(2.0), abs=1e-12)
     amp = np.full(DEPTH.size, 0.5)  # never below 0.1 within the column
     z, below = D.dzaa(tmean + amp / 2, tmean - amp / 2, DEPTH)
     assert below and np.isnan(z)
+
+
+def test_dzaa_exact_for_exponential_decay_across_two_metre_layers():
+    """The model's deep layers are 1-2 m thick; an amplitude decaying as exp(-z/d) must give the
+    exact DZAA (a linear interpolation puts it 0.17 m too deep in this case)."""
+    depth = np.array([0.5, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0])
+    d = 2.2  # damping depth [m]
+    amp = 18.0 * np.exp(-depth / d)
+    exact = d * np.log(18.0 / 0.1)  # A(z) = 0.1
+    tmean = prof(np.full(depth.size, -1.0))
+    z, below = D.dzaa(tmean + amp / 2, tmean - amp / 2, depth)
+    assert not below and z == pytest.approx(exact, abs=1e-9)
+    # what a linear interpolation would give: well below the exact depth
+    k = np.argmax(amp < 0.1)
+    linear = depth[k - 1] + (amp[k - 1] - 0.1) / (amp[k - 1] - amp[k]) * (depth[k] - depth[k - 1])
+    assert linear - exact > 0.1
+    # top node already below: the top node's depth
+    z, below = D.dzaa(tmean + 0.01, tmean - 0.01, depth)
+    assert not below and z == depth[0]
 
 
 def test_permafrost_variables_together():
@@ -132,3 +156,37 @@ def test_area_and_regional_mean():
     vals = np.array([[np.nan, 1.0, 2.0], [np.nan, np.nan, 4.0], [np.nan, np.nan, np.nan]])
     m = D.regional_mean(vals, area)
     assert np.isnan(m[0]) and m[1] == 1.0 and m[2] == pytest.approx((200 + 200) / 150)
+
+
+def test_regional_means_fixed_and_changing_sets():
+    """Hand-computed: 3 cells (areas 1, 2, 3 km2), years 0-3 (year 0 unclassified).
+    Cell 0 is permafrost every year, cell 1 in years 1-2 only, cell 2 never; cell 0's DZAA is
+    below the column in year 3."""
+    from noahperm.diagnostics.stage import regional_means
+
+    PF, SFG, U = D.PERMAFROST, D.SFG, D.UNDEFINED
+    cls = np.array([[U, PF, PF, PF], [U, PF, PF, SFG], [U, SFG, SFG, SFG]], dtype=np.int8)
+    nan = np.nan
+    alt = np.array([[nan, 1.0, 2.0, 3.0], [nan, 4.0, 5.0, nan], [nan] * 4])
+    dz = np.array([[nan, 10.0, 11.0, nan], [nan, 12.0, 13.0, 14.0], [nan, 9.0, 9.0, 9.0]])
+    below = np.array([[False, False, False, True], [False] * 4, [False] * 4])
+    t = np.full((3, 4), T0 - 1.0)
+    out = {"class": cls, "ALT": alt, "TTOP": t, "DZAA": dz, "DZAA_below": below, "MAGT": t,
+           "GT10m": t, "MAAT": t}
+    area = np.array([1.0, 2.0, 3.0])
+    df = regional_means(out, area, [1979, 1980, 1981, 1982]).set_index("year")
+    # changing set: this year's permafrost cells
+    assert df.loc[1980, "ALT_m"] == pytest.approx((1 * 1 + 4 * 2) / 3)
+    assert df.loc[1982, "ALT_m"] == pytest.approx(3.0)
+    # fixed set: only cell 0 is permafrost in every classified year
+    assert list(df["ALT_m_fixed"].iloc[1:]) == pytest.approx([1.0, 2.0, 3.0])
+    assert np.isnan(df.loc[1979, "ALT_m_fixed"])
+    assert (df["n_fixed_ALT"] == 1).all()
+    # DZAA: cell 0 loses its DZAA in 1982, so no cell has it in every year: empty fixed set
+    assert (df["n_fixed_DZAA"] == 0).all() and df["DZAA_m_fixed"].isna().all()
+    assert df.loc[1981, "DZAA_m"] == pytest.approx((11 * 1 + 13 * 2) / 3)
+    assert df.loc[1982, "DZAA_m"] != df.loc[1982, "DZAA_m"]  # NaN: cell 0's DZAA is below
+    # share of the year's permafrost cells with the DZAA below the column
+    assert list(df["DZAA_below_fraction"].iloc[1:]) == [0.0, 0.0, 1.0]
+    assert list(df["n_permafrost"]) == [0, 2, 2, 1]
+    assert df.loc[1980, "MAAT_degC"] == pytest.approx(-1.0)

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import rawinputs
-from noahperm import domain as dm
-from noahperm import landcover as lc
-from noahperm.errors import InputError
-from noahperm.zarrio import is_complete, open_complete
+from noahperm.core.errors import InputError
+from noahperm.core.zarrio import is_complete, open_complete
+from noahperm.inputs import domain as dm
+from noahperm.inputs import maps as lc
 
 YEARS = (2000, 2000)
 
@@ -180,11 +180,15 @@ def test_cli(tmp_path, raw, capsys):
     out = tmp_path / "d.zarr"
     import json
 
-    assert dm.main(["--config-json", json.dumps(cfg(raw)), "--out", str(out)]) == 0
+    from noahperm import cli
+
+    assert cli.main(["prepare_domain", "--config-json", json.dumps(cfg(raw)),
+                     "--out", str(out)]) == 0
     assert is_complete(out)
     c = cfg(raw)
     c["domain"]["vegetation_classes"] = [{"code": 2, "usgs": 7}]
-    assert dm.main(["--config-json", json.dumps(c), "--out", str(tmp_path / "e.zarr")]) == 2
+    assert cli.main(["prepare_domain", "--config-json", json.dumps(c),
+                     "--out", str(tmp_path / "e.zarr")]) == 2
     assert "[7] are not in config domain.vegetation_classes" in capsys.readouterr().err
     assert not (tmp_path / "e.zarr").exists()
 

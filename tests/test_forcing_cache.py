@@ -7,10 +7,10 @@ import pytest
 import xarray as xr
 
 import rawinputs
-from noahperm import zarrio
-from noahperm.domain import build_domain
-from noahperm.errors import InputError
-from noahperm.forcing import cache, cmfd
+from noahperm.core import zarrio
+from noahperm.core.errors import InputError
+from noahperm.inputs.domain import build_domain
+from noahperm.inputs.forcing import cache, cmfd
 from noahperm.kernel import layout
 
 YEARS = (2000, 2001)
@@ -202,7 +202,9 @@ def test_atomic_zarr_error_leaves_nothing(tmp_path):
 
 def test_cli_error_exit_status(raw, domain, tmp_path, capsys):
     out = tmp_path / "f.zarr"
-    rc = cache.main(["--raw-dir", str(raw), "--domain", str(domain), "--out", str(out),
+    from noahperm import cli
+
+    rc = cli.main(["prepare_forcing", "--raw-dir", str(raw), "--domain", str(domain), "--out", str(out),
                      "--years", "1999", "1999", "--no-progress"])
     assert rc == 2 and "missing CMFD month file" in capsys.readouterr().err
     assert leftovers(out) == []

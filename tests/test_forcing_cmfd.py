@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import rawinputs
-from noahperm.errors import InputError
-from noahperm.forcing import cmfd
+from noahperm.core.errors import InputError
+from noahperm.inputs.forcing import cmfd
 
 LAT, LON = rawinputs.grid_axes(90.0, 33.0, 3, 2)
 GRID = cmfd.Grid(LAT, LON)

@@ -42,7 +42,7 @@ import analytic
 from noahperm.kernel import layout as L
 from noahperm.kernel.constants import DH2O, HLICE, TFREEZ
 from noahperm.kernel.soil_heat import frh2o, heat_capacity, solve_heat_column, tdfcnd_c05
-from noahperm.tables import load_tables
+from noahperm.model.tables import load_tables
 
 CSOIL = 2.0e6  # GENPARM CSOIL_DATA [J m-3 K-1]
 RHOL = DH2O * HLICE  # volumetric latent heat of fusion of water, as in SNKSRC [J m-3]

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from scipy.integrate import quad
 
-from noahperm import landcover as lc
-from noahperm.errors import InputError
+from noahperm.core.errors import InputError
+from noahperm.inputs import maps as lc
 
 NODATA = 0
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import cases
-from noahperm.point import run_point
+from noahperm.point.run import run_point
 
 NSTEP = 480  # 60 days of 3 h steps
 HERE = Path(__file__).resolve().parent
@@ -32,7 +32,7 @@ import numba
 import cases
 from noahperm.kernel.column import column_step
 assert numba.config.DISABLE_JIT and not hasattr(column_step, "py_func"), "JIT still active"
-from noahperm.point import run_point
+from noahperm.point.run import run_point
 out = {{}}
 for name in cases.CASES:
     c = cases.case(name)

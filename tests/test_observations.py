@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from noahperm.errors import InputError
-from noahperm.observations import (
+from noahperm.core.errors import InputError
+from noahperm.inputs.observations import (
     assign_cells,
     degc_to_kelvin,
     kelvin_to_degc,
@@ -33,7 +33,7 @@ from noahperm.observations import (
     read_store,
     write_boreholes,
 )
-from noahperm.observations import store as store_mod
+from noahperm.inputs.observations import store as store_mod
 
 WORKBOOK = "Active layer of ground temperature.xlsx"
 README_SHEETS = {"QT01", "QT03", "QT04", "QT05", "QT08", "QT09", "Ch01", "Ch04", "Ch06",
@@ -443,7 +443,7 @@ def make_raw(raw: Path) -> None:
 
 
 def write_domain(path: Path, ds: xr.Dataset) -> Path:
-    from noahperm.zarrio import atomic_zarr
+    from noahperm.core.zarrio import atomic_zarr
 
     with atomic_zarr(path, product="domain", fsync=False) as tmp:
         ds.to_zarr(tmp, mode="w", consolidated=False)
@@ -529,7 +529,7 @@ def test_store_module_constants():
 
 
 def test_cli(tmp_path):
-    run = [sys.executable, "-m", "noahperm.observations"]
+    run = [sys.executable, "-m", "noahperm", "prepare_observations"]
     r = subprocess.run([*run, "--help"], capture_output=True, text=True, check=True)
     assert "--raw-dir" in r.stdout and "--out-dir" in r.stdout
     make_raw(tmp_path / "raw")

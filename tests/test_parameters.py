@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from noahperm import parameters as P
-from noahperm.columns import ColumnSpec, build_columns
-from noahperm.errors import InputError
+from noahperm.core.errors import InputError
 from noahperm.kernel import layout as L
-from noahperm.tables import load_tables
+from noahperm.model import parameters as P
+from noahperm.model.columns import ColumnSpec, build_columns
+from noahperm.model.tables import load_tables
 
 STYPE = [7] * 6 + [12] * 5 + [13] * 7
 

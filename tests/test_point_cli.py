@@ -1,7 +1,7 @@
 """``noahperm point`` end to end: a good input gives NetCDF with units; bad input ends with a
 clear error naming the file, line and field, a non-zero exit, and no output file left behind.
 
-Inputs are the demo's synthetic point file (``noahperm.demo``), corrupted line by line, so
+Inputs are the demo's synthetic point file (``noahperm.demo_world.point_site``), corrupted line by line, so
 these tests need nothing outside the repository.
 """
 
@@ -13,7 +13,7 @@ import pytest
 import xarray as xr
 
 from noahperm.cli import main
-from noahperm.demo import example_input_text
+from noahperm.demo_world.point_site import example_input_text
 
 FIRST_RECORD = 49  # line of the first forcing record in the demo file (1-based)
 
@@ -131,7 +131,7 @@ def test_bad_input(name, tmp_path, good_lines, capsys):
     # an output from an earlier good run must not be replaced by garbage either
     code, err, out, inp = run(tmp_path, lines, capsys)
     assert code != 0
-    assert "noahperm: error:" in err
+    assert "noahperm point: error:" in err
     assert inp.name in err, err
     assert re.search(field, err, re.IGNORECASE), err
     if line is not None:

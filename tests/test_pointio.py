@@ -1,4 +1,4 @@
-"""Point input reader (noahperm.pointio) and the NetCDF writer (noahperm.variables).
+"""Point input reader (noahperm.point.input_file) and the NetCDF writer (noahperm.core.variables).
 
 Derived forcing is compared bit for bit with the driver-derived columns of ``state_hp.txt``;
 broken copies of the reference input check that every error names file, line and field.
@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 import refdata
-from noahperm import pointio
-from noahperm.errors import InputError
+from noahperm.core.errors import InputError
+from noahperm.core.variables import VARIABLES, write_point_netcdf
 from noahperm.kernel import layout as L
-from noahperm.pointio import month_d, read_point_input, rh_to_q
-from noahperm.variables import VARIABLES, write_point_netcdf
+from noahperm.point import input_file as pointio
+from noahperm.point.input_file import month_d, read_point_input, rh_to_q
 
 NSTEP_REF = 14608
 NSOIL_REF = 18

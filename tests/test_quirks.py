@@ -25,7 +25,7 @@ from noahperm.kernel.column import prepare_column
 from noahperm.kernel.snow import snowpack
 from noahperm.kernel.soil_heat import tmpavg
 from noahperm.kernel.soil_water import srt
-from noahperm.tables import load_tables
+from noahperm.model.tables import load_tables
 from test_reference_kernel import one_step_all, state_errors
 
 T0 = 273.15
@@ -99,7 +99,7 @@ def test_snow_paths_in_reference(tgl):
 # 1e. snow cover capped at 0.98 (536): not reached in the reference cases (thin packs), so a
 # constructed step with 10 cm of SWE on grassland (SNUP = 0.04 m)
 def test_snow_cover_capped():
-    from noahperm.point import run_point
+    from noahperm.point.run import run_point
 
     c = cases.case("tgl")
     inp = c.inp
@@ -239,7 +239,7 @@ def test_y08_coefficients_match_reference(tgl):
 # 9. float64 throughout: float32 forcing is promoted, the state stays float64
 def test_kernel_is_float64():
     c = cases.case("sfg")
-    from noahperm.point import run_point
+    from noahperm.point.run import run_point
 
     inp = c.inp
     res = run_point(inp)

@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 
 import cases
-from noahperm.columns import build_columns
 from noahperm.kernel import layout as L
-from noahperm.kernel.driver import new_aggregates, run_columns
-from noahperm.point import column_spec
+from noahperm.kernel.driver import new_aggregates, no_daily, run_columns
+from noahperm.model.columns import build_columns
+from noahperm.point.run import column_spec
 
 pytestmark = pytest.mark.reference
 
@@ -47,14 +47,14 @@ def one_step_all(c: cases.Case, mode: str = "reference"):
     tstate = np.empty((1, n, L.NSTATE + 3 * nsoil))
     tdiag = np.empty((1, n, L.NDIAG))
     run_columns(sstate, stc, smc, sh2o, forcing, cols.par, cols.soilp, cols.stype, cols.soilidx,
-                zsoil, float(inp.dt), np.full(1, -1, dtype=np.int64), agg, status, fail, tstate,
-                tdiag)
+                zsoil, float(inp.dt), np.full(1, -1, dtype=np.int64), agg, *no_daily(nsoil), status,
+                fail, tstate, tdiag)
     assert (status == 0).all()
     return tstate[0], tdiag[0]
 
 
 def cases_tables():
-    from noahperm.tables import load_tables
+    from noahperm.model.tables import load_tables
 
     return load_tables()
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from noahperm.synthetic import ClimateGenerator, build_world, demo_settings
-from noahperm.synthetic.climate import (
+from noahperm.demo_world.generator import ClimateGenerator, build_world, demo_settings
+from noahperm.demo_world.generator.climate import (
     VARIABLES,
     month_times,
     nw_anomaly_K,
+    point_series,
     sat_vapour_pressure_hPa,
     solar_means,
     warming_K,
 )
-from noahperm.synthetic.world import LAYER_THICKNESS_M, VEGETATION_CLASSES
+from noahperm.demo_world.generator.world import LAYER_THICKNESS_M, VEGETATION_CLASSES
 
 YEARS = np.arange(1979, 2019)
 
@@ -262,7 +263,7 @@ def test_vegetation_and_soil_follow_climate(world):
 
 
 def test_layer_thickness_is_the_studys():
-    from noahperm.demo import SLDPTH
+    from noahperm.demo_world.point_site import SLDPTH
 
     assert LAYER_THICKNESS_M == SLDPTH and sum(LAYER_THICKNESS_M) == pytest.approx(15.2)
 
@@ -276,3 +277,22 @@ def test_other_grid_sizes():
     assert f["temp"].shape == (248, 3, 4) and np.isfinite(f["srad"]).all()
     one = build_world(demo_settings({"grid": {"nlon": 1, "nlat": 1}, "years": [2000, 2000]}))
     assert np.isfinite(ClimateGenerator(one).month(2000, 1)["prec"]).all()
+
+
+def test_point_series_is_the_grid_generator_at_one_cell():
+    """The point demo's weather (``point_series``) is the grid generator's: on a one-cell world
+    the two give the same bytes, month by month."""
+    st = demo_settings({"grid": {"nlon": 1, "nlat": 1}, "years": [2000, 2001]})
+    w = build_world(st)
+    p = point_series(st, w.lat[0], w.lon[0], w.cell_elevation[0, 0], w.cell_nw_index[0, 0])
+    assert p["times"].size == 8 * (366 + 365) and p["temp"].dtype == np.float64
+    gen = ClimateGenerator(w)
+    i = 0
+    for y in (2000, 2001):
+        for m in range(1, 13):
+            f = gen.month(y, m)
+            n = f["times"].size
+            assert (f["times"] == p["times"][i:i + n]).all()
+            for v in VARIABLES:
+                assert np.array_equal(f[v][:, 0, 0], p[v][i:i + n].astype(np.float32)), (y, m, v)
+            i += n

@@ -13,12 +13,12 @@ import rasterio
 import xarray as xr
 from rasterio.transform import Affine
 
-import noahperm.synthetic.writers as writers
-from noahperm.errors import InputError
-from noahperm.synthetic import MANIFEST, demo_settings, generate, settings_hash
-from noahperm.synthetic.__main__ import main
-from noahperm.synthetic.climate import VARIABLES
-from noahperm.synthetic.writers import CMFD_ATTRS, MAP_PATHS, forcing_path
+import noahperm.demo_world.generator.writers as writers
+from noahperm.cli import main as noahperm_main
+from noahperm.core.errors import InputError
+from noahperm.demo_world.generator import MANIFEST, demo_settings, generate, settings_hash
+from noahperm.demo_world.generator.climate import VARIABLES
+from noahperm.demo_world.generator.writers import CMFD_ATTRS, MAP_PATHS, forcing_path
 
 ONE_YEAR = (1979, 1979)
 UNITS = {"temp": "K", "shum": "kg kg-1", "pres": "Pa", "wind": "m s-1", "srad": "W m-2",
@@ -165,23 +165,23 @@ def test_settings_errors():
 
 
 def test_command_line(tmp_path, capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(["--help"])
-    assert exc.value.code == 0 and "--years" in capsys.readouterr().out
-    cfg = tmp_path / "config.yaml"
-    cfg.write_text("demo:\n  grid: {nlon: 3, nlat: 2}\n  years: [2000, 2001]\n")
-    assert main(["--config", str(cfg), "--out", str(tmp_path / "raw"), "--years", "2001",
+    def main(argv):
+        return noahperm_main(["make_demo_inputs", *argv])
+
+    assert main(["--help"]) == 0 and "--years" in capsys.readouterr().out
+    cfg = json.dumps({"demo": {"grid": {"nlon": 3, "nlat": 2}, "years": [2000, 2001]}})
+    assert main(["--config-json", cfg, "--out", str(tmp_path / "raw"), "--years", "2001",
                  "2001", "--quiet"]) == 0
     assert len(list((tmp_path / "raw" / "forcing").glob("*_200112.nc"))) == 7
     assert not list((tmp_path / "raw" / "forcing").glob("*_2000*.nc"))
-    cfg.write_text("demo:\n  grid: {nlon: -3}\n")
-    assert main(["--config", str(cfg), "--out", str(tmp_path / "bad"), "--quiet"]) == 2
+    cfg = json.dumps({"demo": {"grid": {"nlon": -3}}})
+    assert main(["--config-json", cfg, "--out", str(tmp_path / "bad"), "--quiet"]) == 2
     assert "demo.grid.nlon" in capsys.readouterr().err
 
 
 def test_files_hold_the_generated_fields(raw):
-    from noahperm.synthetic import ClimateGenerator, build_world
-    from noahperm.synthetic.writers import round_mantissa
+    from noahperm.demo_world.generator import ClimateGenerator, build_world
+    from noahperm.demo_world.generator.writers import round_mantissa
 
     fields = ClimateGenerator(build_world(demo_settings(None))).month(1979, 8)
     for v in VARIABLES:

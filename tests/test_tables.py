@@ -9,10 +9,10 @@ import shutil
 import numpy as np
 import pytest
 
-from noahperm import tables
-from noahperm.errors import TableError
+from noahperm.core.errors import TableError
 from noahperm.kernel import layout
-from noahperm.tables import load_tables, parse_genparm, parse_soilparm, parse_vegparm
+from noahperm.model import tables
+from noahperm.model.tables import load_tables, parse_genparm, parse_soilparm, parse_vegparm
 
 
 @pytest.fixture(scope="module")

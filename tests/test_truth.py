@@ -1,4 +1,4 @@
-"""The demo's twin truth (noahperm.truth) on a tiny world made with the project's own tools.
+"""The demo's twin truth (noahperm.demo_world.truth) on a tiny world made with the project's own tools.
 
 A 3 x 3-cell synthetic world (2006-2011, short spin-up) goes through the generator, the domain
 and forcing builders and ``run_truth``; its products are read back with the project's readers.
@@ -19,15 +19,15 @@ import pandas as pd
 import pytest
 import yaml
 
-from noahperm import landcover as lc
-from noahperm import observations as ob
-from noahperm.diagnostics import PERMAFROST, classify
-from noahperm.parameters import BY_NAME, check_value, split_key
-from noahperm.truth import PARAMETER_FILE, RAW_PRODUCTS, read_parameters, run_truth
-from noahperm.truth.network import CALIBRATION_SITES
-from noahperm.truth.params import _defaults, true_parameters
-from noahperm.truth.settings import DEFAULTS
-from noahperm.zarrio import open_complete
+from noahperm.core.zarrio import open_complete
+from noahperm.demo_world.truth import PARAMETER_FILE, RAW_PRODUCTS, read_parameters, run_truth
+from noahperm.demo_world.truth.network import CALIBRATION_SITES
+from noahperm.demo_world.truth.params import _defaults, true_parameters
+from noahperm.demo_world.truth.settings import DEFAULTS
+from noahperm.diagnostics.permafrost import PERMAFROST, classify
+from noahperm.inputs import maps as lc
+from noahperm.inputs import observations as ob
+from noahperm.model.parameters import BY_NAME, check_value, split_key
 
 REPO = Path(__file__).resolve().parents[1]
 YEARS = [2006, 2011]
@@ -50,9 +50,9 @@ def tiny_config(root: Path, **truth) -> dict:
 def world(tmp_path_factory):
     """Tiny inputs and two truth runs of the same seed (the second resumes the checkpoints
     and writes into another raw_dir) plus one of another seed."""
-    from noahperm import synthetic
-    from noahperm.domain import build_domain
-    from noahperm.forcing.cache import build_forcing_cache
+    from noahperm.demo_world import generator as synthetic
+    from noahperm.inputs.domain import build_domain
+    from noahperm.inputs.forcing.cache import build_forcing_cache
 
     root = tmp_path_factory.mktemp("truth")
     cfg = tiny_config(root)
@@ -212,13 +212,13 @@ def test_true_parameters_in_range_non_default_and_stored_apart(world):
     params = read_parameters(world["truth"] / PARAMETER_FILE)
     assert params == true_parameters(cfg, dom)
     assert params != true_parameters(tiny_config(world["root"], seed=7), dom)
-    from noahperm.experiment import load_parameter_set
+    from noahperm.simulation.stage import load_parameter_set
 
     assert load_parameter_set(world["truth"] / PARAMETER_FILE) == params
     names = {split_key(k)[0].name for k in params}
     sensitive = {p.name for p in BY_NAME.values() if p.sensitive}
     assert sensitive <= names and len(sensitive) == 10
-    table = _defaults(__import__("noahperm.tables", fromlist=["x"]).load_tables())
+    table = _defaults(__import__("noahperm.model.tables", fromlist=["x"]).load_tables())
     for key, v in params.items():
         check_value(key, v)
         p, _ = split_key(key)
@@ -235,7 +235,7 @@ def test_true_parameters_in_range_non_default_and_stored_apart(world):
 
 
 def test_cli_help():
-    res = subprocess.run([sys.executable, "-m", "noahperm.truth", "--help"],
+    res = subprocess.run([sys.executable, "-m", "noahperm", "make_truth", "--help"],
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 0 and "--truth-dir" in res.stdout
 
@@ -244,10 +244,10 @@ def test_cli_help():
 def test_truth_extent_differs_from_default_on_the_demo(tmp_path):
     """The default demo (config/config.yaml): the truth's 2010 permafrost area differs from
     the default model's by at least 15 %."""
-    from noahperm import synthetic
-    from noahperm.domain import build_domain
-    from noahperm.forcing.cache import build_forcing_cache
-    from noahperm.truth.run import permafrost_area, run_member
+    from noahperm.demo_world import generator as synthetic
+    from noahperm.demo_world.truth.run import permafrost_area, run_member
+    from noahperm.inputs.domain import build_domain
+    from noahperm.inputs.forcing.cache import build_forcing_cache
 
     cfg = yaml.safe_load((REPO / "config/config.yaml").read_text())
     inputs = REPO / "results/inputs"

@@ -22,13 +22,13 @@ import numpy as np
 import pytest
 import yaml
 
-from noahperm.errors import InputError
-from noahperm.zarrio import is_complete, open_complete
+from noahperm.core.errors import InputError
+from noahperm.core.zarrio import is_complete, open_complete
 
 REPO = Path(__file__).resolve().parents[1]
 MEMBER = "results/CaliFree/default"
 TARGETS = (f"{MEMBER}/permafrost.zarr", "results/figures/CaliFree_default_permafrost_area.png",
-           "results/tables/CaliFree_default_area.csv")
+           f"{MEMBER}/area.csv")
 
 
 def tiny_config(path: Path, **sim) -> Path:

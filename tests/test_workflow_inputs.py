@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 import rawinputs
-from noahperm.landcover import MAPS
-from noahperm.zarrio import is_complete, open_complete
+from noahperm.core.zarrio import is_complete, open_complete
+from noahperm.inputs.maps import MAPS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -90,9 +90,10 @@ def test_demo_inputs_end_to_end_and_rerun_does_nothing(tmp_path):
         assert re.search(rf"rule {rule}:", out), rule
     assert (tmp_path / "raw/demo_manifest.json").is_file()
     check_products(tmp_path / "results", ncell=6)
-    for rule in ("make_demo_inputs", "prepare_domain", "prepare_forcing"):
-        assert (tmp_path / f"logs/inputs/{rule}.log").is_file()
-        assert (tmp_path / f"benchmarks/out/inputs/{rule}.tsv").is_file()
+    for stage, rule in (("demo_world", "make_demo_inputs"), ("inputs", "prepare_domain"),
+                        ("inputs", "prepare_forcing")):
+        assert (tmp_path / f"logs/{stage}/{rule}.log").is_file()
+        assert (tmp_path / f"benchmarks/out/{stage}/{rule}.tsv").is_file()
     assert "Nothing to be done" in snakemake(tmp_path, cfg)
     # only the forcing cache asked for: already there
     assert "Nothing to be done" in snakemake(tmp_path, cfg, "results/inputs/forcing.zarr")
@@ -135,14 +136,18 @@ def test_lint_is_clean():
         (res.stdout + res.stderr)[-3000:]
 
 
-def test_map_paths_agree_with_the_package():
-    """Every map path of the package appears in the workflow's helpers (the 2010 map as the
-    separate MAP_2010, which prepare_domain does not read)."""
-    common = (REPO / "workflow/rules/common.smk").read_text()
-    domain_maps = common.split("DOMAIN_MAPS = (")[1].split(")")[0]
-    for name, spec in MAPS.items():
-        assert (spec.relpath in domain_maps) == (name != "permafrost"), name
-    assert f'MAP_2010 = "{MAPS["permafrost"].relpath}"' in common
+def test_raw_layout_has_one_source():
+    """The raw-data file names live in noahperm.core.layout only: the readers' map table
+    agrees with it and no rule file spells a raw file name of its own."""
+    from noahperm.core import layout
+
+    assert {spec.relpath for name, spec in MAPS.items() if name != "permafrost"} == \
+        set(layout.DOMAIN_MAPS)
+    assert MAPS["permafrost"].relpath == layout.PERMAFROST_MAP
+    for smk in [REPO / "Snakefile", *(REPO / "workflow/rules").glob("*.smk")]:
+        text = smk.read_text()
+        for suffix in (".tif", ".xlsx", "observations/", "demo_manifest"):
+            assert suffix not in text, f"{smk.name} names a raw file ({suffix})"
 
 
 @pytest.mark.parametrize("path", ["config/config.yaml", "workflow/profiles/default/config.yaml"])
@@ -157,3 +162,18 @@ def test_every_config_key_is_commented(path):
         parent_commented = "#" in prev and len(prev) - len(prev.lstrip()) < indent
         commented = "#" in line or prev.strip().startswith("#") or parent_commented
         assert commented, f"{path}:{i + 1}: key {m.group(2)!r} has no comment"
+
+
+def test_every_rule_declares_threads_memory_log_and_benchmark():
+    """Rules ready for a cluster: each declares threads, mem_mb, a log and a benchmark file,
+    and calls `noahperm <its own name>`."""
+    rules = {}
+    for smk in (REPO / "workflow/rules").glob("*.smk"):
+        for m in re.finditer(r"^([ \t]*)rule (\w+):\n((?:\1[ \t]+.*\n|[ \t]*\n)*)", smk.read_text(),
+                             flags=re.M):
+            rules[m.group(2)] = m.group(3)
+    assert len(rules) >= 10, sorted(rules)
+    for name, body in rules.items():
+        for key in ("threads:", "mem_mb=", "log:", "benchmark:"):
+            assert key in body, f"rule {name} has no {key}"
+        assert f"{{params.cmd}} {name} " in body, f"rule {name} does not run `noahperm {name}`"

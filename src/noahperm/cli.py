@@ -1,27 +1,34 @@
-"""The ``noahperm`` command: one sub-command per stage.
+"""The ``noahperm`` command: one sub-command per workflow rule (rule ``foo`` runs ``noahperm foo``).
 
-Sub-commands are rows of ``COMMANDS``: a name, a one-line help, a function adding the arguments,
-and the ``module:function`` that runs it. The module is imported only when its sub-command runs,
-so ``noahperm --help`` stays fast and a stage's dependencies load only when needed. To add a
-stage, write ``noahperm/<stage>.py`` with ``main(args: argparse.Namespace) -> int | None`` and
-append a ``Command`` here.
+Sub-commands are rows of :data:`COMMANDS`: the name (the rule's name; the same name with hyphens
+is accepted too), a one-line help and the module of the stage's folder that wires it,
+``noahperm.<stage>.commands``, which defines ``add_<name>(parser)`` and ``run_<name>(args)``.
+Only the module of the sub-command that runs (or whose ``--help`` is asked for) is imported,
+so ``noahperm --help`` is instant and a stage's dependencies load only when needed. To add a
+stage: write ``add_foo``/``run_foo`` in ``noahperm/<stage>/commands.py`` and append a row.
 
-Errors: an :class:`~noahperm.errors.InputError` escaping a sub-command prints
-``noahperm: error: <path>:<line>: <field>: <problem>`` and exits 2 (as argparse does for bad
-arguments); another :class:`~noahperm.errors.NoahpermError` prints the same way and exits 1.
+Options every sub-command takes: ``--threads N`` (Numba threads of the kernel; a rule passes its
+``threads``) and ``--quiet`` (warnings and errors only). Log records go to stderr, which each
+rule sends to its log file.
+
+Errors: an :class:`~noahperm.core.errors.InputError` escaping a sub-command prints
+``noahperm <command>: error: <path>:<line>: <field>: <problem>`` and exits 2 (as argparse does
+for bad arguments); another :class:`~noahperm.core.errors.NoahpermError` prints the same way and
+exits 1; an operating-system error (permission denied, disk full, missing file) prints one line
+naming the path and exits 1. No traceback reaches the user for these.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import NamedTuple
 
 from noahperm import __version__
-from noahperm.errors import InputError, NoahpermError
+from noahperm.core.errors import InputError, NoahpermError
 
 PROG = "noahperm"
 
@@ -29,61 +36,75 @@ PROG = "noahperm"
 class Command(NamedTuple):
     name: str
     help: str
-    add_arguments: Callable[[argparse.ArgumentParser], None]
-    target: str  # "package.module:function", imported lazily
-
-
-def _point_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("input", type=Path, metavar="INPUT",
-                   help="forcing and namelist file in the reference driver's input format")
-    p.add_argument("--out", type=Path, required=True, metavar="OUT.nc",
-                   help="NetCDF file to write (dims time, layer)")
-    p.add_argument("--tables", type=Path, default=None, metavar="DIR",
-                   help="directory with GENPARM.TBL, SOILPARM.TBL, VEGPARM.TBL "
-                        "(default: the bundled tables)")
-    p.add_argument("--mode", choices=("reference", "consistent"), default="reference",
-                   help="soil-parameter semantics: 'reference' reproduces the Fortran, "
-                        "'consistent' gives each layer its own class (default: %(default)s)")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
-
-
-def _demo_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, required=True, metavar="DIR",
-                   help="directory for the demo's results")
-    p.add_argument("--years", type=int, default=2, metavar="N",
-                   help="years of synthetic forcing to generate and run (default: %(default)s)")
+    module: str  # defines add_<name>(parser) and run_<name>(args); imported lazily
 
 
 COMMANDS: list[Command] = [
-    Command("point", "run the column model on a point input file", _point_arguments,
-            "noahperm.point:main"),
-    Command("demo", "run the embedded demo", _demo_arguments, "noahperm.demo:main"),
+    Command("point", "run the column model on a point input file (reference driver format)",
+            "noahperm.point.commands"),
+    Command("demo", "run the column model on the embedded synthetic Tanggula-like site",
+            "noahperm.demo_world.commands"),
+    Command("make_demo_inputs", "write the synthetic mini-QTP's raw inputs (demo only)",
+            "noahperm.demo_world.commands"),
+    Command("prepare_domain", "build domain.zarr from the maps", "noahperm.inputs.commands"),
+    Command("prepare_forcing", "build forcing.zarr from the CMFD files",
+            "noahperm.inputs.commands"),
+    Command("prepare_observations", "build the observation store from the raw observations",
+            "noahperm.inputs.commands"),
+    Command("make_truth", "run the demo's hidden truth; write the 2010 map and the network",
+            "noahperm.demo_world.commands"),
+    Command("member_parameters", "check a member's parameter set and write it",
+            "noahperm.simulation.commands"),
+    Command("spinup", "spin a parameter set up over the domain (cycling the first years)",
+            "noahperm.simulation.commands"),
+    Command("simulate", "run a spun-up parameter set over the simulated years",
+            "noahperm.simulation.commands"),
+    Command("diagnose", "permafrost diagnostics of a run: class, ALT, TTOP, DZAA, MAGT, areas",
+            "noahperm.diagnostics.commands"),
+    Command("plot_permafrost_area", "figure: permafrost area, active layer and air temperature",
+            "noahperm.figures.commands"),
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _find(name: str) -> Command | None:
+    key = name.replace("-", "_")
+    return next((c for c in COMMANDS if c.name == key), None)
+
+
+def _common_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("common options")
+    g.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="threads of the model kernel (default: Numba's, all cores)")
+    g.add_argument("--quiet", action="store_true", help="warnings and errors only")
+
+
+def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the ``selected`` command's module is imported for its arguments."""
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Noah LSM (modified v3.4.1) for Qinghai-Tibet Plateau permafrost.",
+        description="Noah LSM (modified v3.4.1) for Qinghai-Tibet Plateau permafrost: one "
+                    "sub-command per workflow rule.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for cmd in COMMANDS:
-        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
-        cmd.add_arguments(p)
-        p.set_defaults(_target=cmd.target)
+        aliases = [cmd.name.replace("_", "-")] if "_" in cmd.name else []
+        p = sub.add_parser(cmd.name, aliases=aliases, help=cmd.help, description=cmd.help)
+        if selected is not None and _find(selected) is cmd:
+            module = _import(cmd.module)
+            getattr(module, f"add_{cmd.name}")(p)
+            _common_arguments(p)
+            p.set_defaults(_run=getattr(module, f"run_{cmd.name}"), _command=cmd.name)
     return parser
 
 
-def _resolve(target: str) -> Callable[[argparse.Namespace], int | None]:
-    module_name, _, func_name = target.partition(":")
+def _import(module_name: str):
     try:
-        module = importlib.import_module(module_name)
+        return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name != module_name:
             raise  # a dependency is missing: show it as it is
         raise NoahpermError(f"{module_name} is not available in this installation") from None
-    return getattr(module, func_name)
 
 
 def _exit_code(code: object) -> int:
@@ -95,21 +116,62 @@ def _exit_code(code: object) -> int:
     return 1
 
 
+def _selected(argv: Sequence[str]) -> str | None:
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if _find(arg) else None
+    return None
+
+
+def _setup(args: argparse.Namespace) -> None:
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    if args.threads is not None:
+        if args.threads < 1:
+            raise InputError(f"must be at least 1, got {args.threads}", field="--threads")
+        import numba
+
+        numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``noahperm`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    prog = PROG
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version, usage errors
-        return _exit_code(exc.code)
-    try:
-        return _exit_code(_resolve(args._target)(args))
+        parser = build_parser(_selected(argv))
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version, usage errors
+            return _exit_code(exc.code)
+        prog = f"{PROG} {args._command}"
+        _setup(args)
+        run: Callable[[argparse.Namespace], int | None] = args._run
+        return _exit_code(run(args))
     except InputError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(prog, str(exc), 2)
     except NoahpermError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
+        return _fail(prog, str(exc), 1)
+    except OSError as exc:
+        return _fail(prog, _os_message(exc), 1)
+    except KeyboardInterrupt:
+        return _fail(prog, "interrupted", 130)
+
+
+def _os_message(exc: OSError) -> str:
+    what = exc.strerror or str(exc)
+    path = exc.filename if exc.filename is not None else None
+    if path is None:
+        return what
+    if exc.filename2 is not None:
+        return f"{path} -> {exc.filename2}: {what}"
+    return f"{path}: {what}"
+
+
+def _fail(prog: str, message: str, code: int) -> int:
+    """One line on stderr (the rule's log, which the profile shows on failure)."""
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -1,44 +1,31 @@
-# Helpers shared by all rule files (paths, inputs, parameters); plain functions evaluated when
-# the workflow is parsed, so that no rule needs a lambda.
+# Helpers shared by all rule files (paths, the raw-data layout, the members table, inputs).
+# Plain functions evaluated when the workflow is parsed, so that no rule needs a lambda.
 
 import json
 import shlex
 import sys
 from pathlib import Path
 
+import pandas as pd
 from snakemake.settings.types import DeploymentMethod
+from snakemake.utils import validate
+
+from noahperm.core import layout as LAYOUT
 
 RAW = config["raw_dir"]
 RESULTS = config["results_dir"]
 
-# Map files read by prepare_domain, as noahperm.landcover.MAPS names them (a test checks it);
-# the 2010 permafrost map is not among them (a later stage makes the demo's).
-DOMAIN_MAPS = (
-    "landcover/vegetation_1km.tif",
-    "landcover/lai_climatology_1km.tif",
-    "soil/soil_classes_1km.tif",
-    "topography/dem_1km.tif",
-    "masks/glacier_1km.tif",
-    "masks/lake_1km.tif",
-)
-# Observation files read by prepare_observations when present.
-OBSERVATION_FILES = (
-    "observations/active_layer_gt.xlsx",
-    "observations/site_locations.csv",
-    "observations/boreholes.csv",
-)
 
-
-def python():
-    """The interpreter of shell rules: Snakemake's own (the venv), or the env's under conda,
-    which gets the package from src/ (the env does not install it)."""
+def noahperm_command():
+    """The ``noahperm`` command of shell rules, as ``python -m noahperm``: Snakemake's own
+    interpreter (the venv), or the env's under conda, which gets the package from src/."""
     if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
         src = Path(workflow.basedir, "src")
-        return f"env PYTHONPATH={shlex.quote(str(src))} python"
-    return shlex.quote(sys.executable)
+        return f"env PYTHONPATH={shlex.quote(str(src))} python -m noahperm"
+    return f"{shlex.quote(sys.executable)} -m noahperm"
 
 
-PYTHON = python()
+NOAHPERM = noahperm_command()
 
 
 def results(*parts):
@@ -52,31 +39,43 @@ def raw(*parts):
 
 
 def demo_enabled():
-    return bool(config["demo"].get("enabled", True))
+    return bool(config["demo"]["enabled"])
 
 
-# Written last by the demo generator (noahperm.synthetic.MANIFEST): all demo raw inputs exist.
-DEMO_MARKER = raw("demo_manifest.json")
+# Written last by the demo generator: all demo raw inputs exist.
+DEMO_MARKER = raw(LAYOUT.DEMO_MANIFEST)
 
 
 def raw_forcing_inputs():
     """The raw forcing: the demo marker, or the user's forcing directory."""
-    return [DEMO_MARKER] if demo_enabled() else [raw("forcing")]
+    return [DEMO_MARKER] if demo_enabled() else [raw(LAYOUT.FORCING_DIR)]
 
 
 def raw_map_inputs():
     """The raw maps prepare_domain reads: the demo marker, or the user's map files."""
     if demo_enabled():
         return [DEMO_MARKER]
-    return [raw(relpath) for relpath in DOMAIN_MAPS]
+    return [raw(relpath) for relpath in LAYOUT.DOMAIN_MAPS]
 
 
 def observation_inputs():
     """The observation files: with the demo, the truth's (rule make_truth, all three);
     otherwise those that exist now (each is optional)."""
     if demo_enabled():
-        return [raw(f) for f in OBSERVATION_FILES]
-    return [raw(f) for f in OBSERVATION_FILES if Path(raw(f)).is_file()]
+        return [raw(f) for f in LAYOUT.OBSERVATION_FILES]
+    return [raw(f) for f in LAYOUT.OBSERVATION_FILES if Path(raw(f)).is_file()]
+
+
+def map_2010_inputs():
+    """The 2010 permafrost map, when the workflow makes it (demo truth) or the user has it."""
+    if demo_enabled() or Path(raw(LAYOUT.PERMAFROST_MAP)).is_file():
+        return [raw(LAYOUT.PERMAFROST_MAP)]
+    return []
+
+
+def raw_root(wildcards):
+    """raw_dir, for the ``--raw-dir`` of the rules that read several files under it."""
+    return RAW
 
 
 def parent_of_output(wildcards, output):
@@ -84,36 +83,58 @@ def parent_of_output(wildcards, output):
     return str(Path(output[0]).parent)
 
 
-def raw_dir_of_input(wildcards, input):
-    """raw_dir, from the rule's raw forcing input (the demo marker or raw_dir/forcing)."""
-    return str(Path(input.forcing[0]).parent)
-
-
 def config_json(*sections):
     """The named config sections (validated, with defaults) as one JSON string."""
     return json.dumps({key: config[key] for key in sections}, sort_keys=True)
 
 
-MAP_2010 = "permafrost/permafrost_2010_1km.tif"
+# ------------------------------------------------------------------------ members table
+def read_members():
+    """The members table (config ``members``): one row per experiment member, with its
+    parameter file (relative to the table's folder; empty = the default model). A relative
+    table path is taken in the working directory, else in the repository. Validated by
+    src/noahperm/data/members.schema.yaml; each (experiment, member) once."""
+    path = Path(config["members"])
+    if not path.is_absolute() and not path.exists():
+        path = Path(workflow.basedir, path)  # the repository's (config/members.tsv)
+    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
+    validate(table, str(Path(workflow.basedir, "src/noahperm/data/members.schema.yaml")))
+    dup = table.duplicated(["experiment", "member"])
+    if dup.any():
+        first = table[dup].iloc[0]
+        raise ValueError(f"{path}: member {first.experiment}/{first.member} is listed twice")
+    table["parameters"] = [
+        str((path.parent / p)) if p else "" for p in table["parameters"]
+    ]
+    for row in table.itertuples():
+        if row.parameters and not Path(row.parameters).is_file():
+            raise ValueError(
+                f"{path}: member {row.experiment}/{row.member}: parameter file "
+                f"{row.parameters} does not exist"
+            )
+    return table.set_index(["experiment", "member"], drop=False)
 
 
-def map_2010_inputs():
-    """The 2010 permafrost map, when the workflow makes it (demo truth) or the user has it."""
-    if demo_enabled() or Path(raw(MAP_2010)).is_file():
-        return [raw(MAP_2010)]
-    return []
-
-
-def raw_dir_of_map(wildcards, input):
-    """raw_dir, from the rule's 2010 map input (or the configured one without a map)."""
-    return str(Path(input.map2010[0]).parents[1]) if input.map2010 else RAW
+MEMBERS = read_members()
 
 
 def members():
-    """(experiment, member) pairs of config `experiments`."""
-    return [(e, m) for e, ms in config["experiments"].items() for m in ms]
+    """(experiment, member) pairs of the members table, in its order."""
+    return list(zip(MEMBERS["experiment"], MEMBERS["member"]))
 
 
+def member_parameter_file(wildcards):
+    """The member's parameter file (a list: empty for the default model)."""
+    p = MEMBERS.loc[(wildcards.experiment, wildcards.member), "parameters"]
+    return [p] if p else []
+
+
+def member_parameter_source(wildcards, input):
+    """``--from FILE`` for a member with a parameter file; nothing for the default model."""
+    return f"--from {shlex.quote(str(input[0]))}" if len(input) else ""
+
+
+# ------------------------------------------------------------------------------ targets
 def all_products():
     """What `snakemake` builds by default (grows with each stage)."""
     out = [
@@ -124,8 +145,6 @@ def all_products():
     for e, m in members():
         out += [
             results(f"{e}/{m}/permafrost.zarr"),
-            results(f"tables/{e}_{m}_area.csv"),
-            results(f"tables/{e}_{m}_regional_means.csv"),
             results(f"figures/{e}_{m}_permafrost_area.png"),
         ]
     return out

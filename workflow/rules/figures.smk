@@ -1,9 +1,9 @@
-# Figures and tables (noahperm.plots, one module per figure; captions in workflow/report/).
+# Figures (noahperm.figures, one module per figure; captions in workflow/report/).
 
 
 rule plot_permafrost_area:
     input:
-        permafrost=results("{experiment}/{member}/permafrost.zarr"),
+        permafrost=rules.diagnose.output.permafrost,
         map2010=map_2010_inputs(),
     output:
         png=report(
@@ -13,9 +13,12 @@ rule plot_permafrost_area:
         ),
         csv=results("tables/{experiment}_{member}_permafrost_area.csv"),
     params:
-        python=PYTHON,
-        raw_dir=raw_dir_of_map,
+        cmd=NOAHPERM,
+        raw_dir=raw_root,
         nw=config["figures"]["northwest"],
+    threads: 1
+    resources:
+        mem_mb=1000,
     log:
         "logs/figures/{experiment}_{member}_permafrost_area.log",
     benchmark:
@@ -23,23 +26,8 @@ rule plot_permafrost_area:
     conda:
         "../envs/noahperm.yaml"
     shell:
-        "{params.python} -m noahperm.plots.permafrost_area --permafrost {input.permafrost:q}"
+        "{params.cmd} plot_permafrost_area --permafrost {input.permafrost:q}"
         " --raw-dir {params.raw_dir:q} --nw-lon-max {params.nw[lon_max]}"
         " --nw-lat-min {params.nw[lat_min]}"
         " --title '{wildcards.experiment} ({wildcards.member}): permafrost area, active layer"
         " and air temperature' --png {output.png:q} --csv {output.csv:q} > {log} 2>&1"
-
-
-rule tables:
-    input:
-        area=results("{experiment}/{member}/area.csv"),
-        means=results("{experiment}/{member}/regional_means.csv"),
-    output:
-        area=results("tables/{experiment}_{member}_area.csv"),
-        means=results("tables/{experiment}_{member}_regional_means.csv"),
-    log:
-        "logs/figures/{experiment}_{member}_tables.log",
-    conda:
-        "../envs/noahperm.yaml"
-    shell:
-        "(cp {input.area:q} {output.area:q} && cp {input.means:q} {output.means:q}) > {log} 2>&1"

@@ -1,21 +1,4 @@
-# Inputs stage: demo raw inputs, forcing cache, model domain, observation store.
-# Each rule calls one module of the package (docs/inputs.md).
-
-
-rule make_demo_inputs:
-    output:
-        DEMO_MARKER,
-    params:
-        raw_dir=parent_of_output,
-        demo=config_json("demo"),
-    log:
-        "logs/inputs/make_demo_inputs.log",
-    benchmark:
-        "benchmarks/out/inputs/make_demo_inputs.tsv"
-    conda:
-        "../envs/noahperm.yaml"
-    script:
-        "../scripts/make_demo_inputs.py"
+# Inputs stage (noahperm.inputs; docs/inputs.md): model domain, forcing cache, observations.
 
 
 rule prepare_domain:
@@ -25,8 +8,11 @@ rule prepare_domain:
     output:
         directory(results("inputs/domain.zarr")),
     params:
-        python=PYTHON,
+        cmd=NOAHPERM,
         config=config_json("raw_dir", "forcing", "domain"),
+    threads: 1
+    resources:
+        mem_mb=2000,  # the 1 km maps in memory (18 soil bands of the whole region)
     log:
         "logs/inputs/prepare_domain.log",
     benchmark:
@@ -34,22 +20,25 @@ rule prepare_domain:
     conda:
         "../envs/noahperm.yaml"
     shell:
-        "{params.python} -m noahperm.domain --config-json {params.config:q} --out {output} > {log} 2>&1"
+        "{params.cmd} prepare_domain --config-json {params.config:q} --out {output:q}"
+        " > {log} 2>&1"
 
 
 rule prepare_forcing:
     input:
-        domain=results("inputs/domain.zarr"),
+        domain=rules.prepare_domain.output[0],
         forcing=raw_forcing_inputs(),
     output:
         directory(results("inputs/forcing.zarr")),
     params:
-        python=PYTHON,
-        raw_dir=raw_dir_of_input,
-        first=config["forcing"]["years"][0],
-        last=config["forcing"]["years"][1],
+        cmd=NOAHPERM,
+        raw_dir=raw_root,
+        years=config["forcing"]["years"],
         chunk_cells=config["forcing"]["chunk_cells"],
         config=config_json("raw_dir", "forcing"),
+    threads: 1  # month-by-month reading and Zarr writing (I/O bound)
+    resources:
+        mem_mb=2000,  # one month of the domain's forcing window plus a 256 MB write buffer
     log:
         "logs/inputs/prepare_forcing.log",
     benchmark:
@@ -57,23 +46,26 @@ rule prepare_forcing:
     conda:
         "../envs/noahperm.yaml"
     shell:
-        "{params.python} -m noahperm.forcing.cache --raw-dir {params.raw_dir:q} --domain {input.domain:q}"
-        " --out {output:q} --years {params.first} {params.last}"
+        "{params.cmd} prepare_forcing --raw-dir {params.raw_dir:q} --domain {input.domain:q}"
+        " --out {output:q} --years {params.years[0]} {params.years[1]}"
         " --chunk-cells {params.chunk_cells} --config-json {params.config:q} --no-progress"
         " > {log} 2>&1"
 
 
 rule prepare_observations:
     input:
-        domain=results("inputs/domain.zarr"),
+        domain=rules.prepare_domain.output[0],
         forcing=raw_forcing_inputs(),
         observations=observation_inputs(),
     output:
         results("inputs/obs/observations.nc"),
     params:
-        python=PYTHON,
-        raw_dir=raw_dir_of_input,
+        cmd=NOAHPERM,
+        raw_dir=raw_root,
         out_dir=parent_of_output,
+    threads: 1
+    resources:
+        mem_mb=1000,  # the observation workbook
     log:
         "logs/inputs/prepare_observations.log",
     benchmark:
@@ -81,5 +73,5 @@ rule prepare_observations:
     conda:
         "../envs/noahperm.yaml"
     shell:
-        "{params.python} -m noahperm.observations --raw-dir {params.raw_dir:q} --domain {input.domain:q}"
-        " --out-dir {params.out_dir:q} > {log} 2>&1"
+        "{params.cmd} prepare_observations --raw-dir {params.raw_dir:q}"
+        " --domain {input.domain:q} --out-dir {params.out_dir:q} > {log} 2>&1"

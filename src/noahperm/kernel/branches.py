@@ -1,12 +1,42 @@
 """The two branches of a step: snow-free (NOPAC) and snow-covered (SNOPAC).
 
-Each branch computes evaporation, updates soil water (SMFLX), solves the skin
-temperature from the linearised surface energy balance and updates soil
-temperature (SHFLX); SNOPAC also sublimates, melts and compacts the pack.
+Each branch computes evaporation (EVAPO, :mod:`.energy`), updates soil water (SMFLX,
+:mod:`.soil_water`), solves the skin temperature from the linearised surface energy balance
+and updates soil temperature (SHFLX, :mod:`.soil_heat`); SNOPAC also sublimates, melts and
+compacts the pack (SNOWPACK, :mod:`.snow`). Symbols as in :mod:`.energy` (``R_ch``, ``r``,
+``epsca = E_p L / R_ch``); ``K`` is the ground heat flux conductivity and ``T_s1`` the top
+soil layer's temperature.
+
+NOPAC. With ``E_p > 0`` the soil, canopy and plants evaporate (EVAPO) and ``beta = E / E_p``;
+otherwise ``-E_p`` falls as dew onto the soil water input. The skin temperature follows from
+
+    yy  = T_a + ((F_down - eps sigma T_a^4) / R_ch + theta_2 - T_a - beta epsca) / r
+    zz1 = 1 + K / (-0.5 z_1 R_ch r),  K = TDFCND(top layer) exp(SBETA SHDFAC)
+    T_1 = (yy + (zz1 - 1) T_s1) / zz1,  G = K (T_1 - T_s1) / (-0.5 z_1)
+
+(the last line inside SHFLX, with the soil heat solve); rain brings
+``F_1 = c_w P (T_1 - T_a)``.
+
+SNOPAC. Frost (``E_p <= 0``, reduced under stable stratification, ``Ri_b >= 0.1``, when
+``F_down > 150 W m-2``) or sublimation ``sigma_s E_p`` from the pack and EVAPO over the
+snow-free part ``1 - sigma_s``, with latent heat ``LE``. The snow surface temperature, heat
+flowing through snow and top half-layer (depth ``d = h_s - 0.5 z_1``, conductivity ``K``
+from SFLX):
+
+    T_12 = (T_a + ((F_down - F_1 - F_2 - eps sigma T_a^4 - LE) / R_ch + theta_2 - T_a) / r
+            + K T_s1 / (d r R_ch)) / (1 + K / (d r R_ch))
+
+is the skin temperature if ``T_12 <= T_f``; otherwise ``T_1 = T_f sigma_s^2 + T_12 (1 -
+sigma_s^2)`` and what the balance leaves,
+``F_3 = F_down - F_1 - F_2 - eps sigma T_1^4 - G - R_ch (T_1 - theta_2) - LE`` (at least 0),
+melts ``F_3 dt / (rho_w L_f)`` of snow water (at most the pack). ``G = K (T_1 - T_s1) / d``;
+melt water and rain go to SMFLX, SHFLX uses ``G`` as the top flux (it must not overwrite
+``T_1``), and SNOWPACK compacts what is left.
+
 Reference routines: NOPAC and SNOPAC (module_sf_noahlsm.F). Float64, Numba.
 
-``eff`` carries the effective soil parameters of the step (layout E_* in
-``column.py``), so the reference's leaked values and the consistent mode are
+``eff`` carries the effective soil parameters of the run (layout E_* below, set by
+``column.prepare_column``), so the reference's leaked values and the consistent mode are
 both expressed by the caller.
 """
 
@@ -19,7 +49,7 @@ from .snow import snowpack
 from .soil_heat import NWORK_HEAT, shflx, tdfcnd_pre
 from .soil_water import smflx
 
-# effective soil parameters of a step (filled by column.sflx)
+# effective soil parameters of a column (filled once per run by column.prepare_column)
 E_SMCMAX = 0  # SMCMAX used by DEVAP (Soil_type_index in reference mode)
 E_SMCDRY = 1  # SMCDRY used by DEVAP
 E_KDT = 2  # infiltration parameter KDT = REFKDT DKSAT / REFDK [-]

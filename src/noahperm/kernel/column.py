@@ -3,19 +3,40 @@
 ``column_step`` advances the complete state of one column by one step:
 
 1. what the reference driver does before calling SFLX (simple_driver.F):
-   frozen-precipitation flag, CALTMP/CALHUM, surface exchange coefficients
-   (option 0 SFCDIF_off, 1 MYJ, 2 Y08) from the previous step's Z0 and T1,
-   net shortwave with the previous albedo, longwave times the previous
-   emissivity;
-2. SFLX (module_sf_noahlsm.F): vegetation-dependent parameters, snowfall,
-   snow cover, albedo, the ground heat flux estimate, Penman potential
-   evaporation, canopy resistance, then the snow-free (NOPAC) or
-   snow-covered (SNOPAC) branch, and the diagnostics.
+   frozen-precipitation flag (precipitation with ``T_a < 273.15 K`` is snow), CALTMP/CALHUM
+   (``theta_2 = T_a + 0.0098 z_T``, virtual temperatures, density, ``q_s(T_a)`` and its
+   slope), surface exchange coefficients (option 0 SFCDIF_off, 1 MYJ, 2 Y08; :mod:`.sfcdif`)
+   from the previous step's Z0 and T1, net shortwave ``SOLNET = (1 - albedo) SOLDN`` with the
+   previous albedo, longwave ``LWDN`` times the previous emissivity;
+2. SFLX (module_sf_noahlsm.F):
+
+   * REDPRM's per-step part and the vegetation-dependent surface: with the green fraction
+     ``f = clip((SHDFAC - SHDMIN) / (SHDMAX - SHDMIN), 0, 1)``, background emissivity, LAI and
+     roughness go linearly from their minimum (``f = 0``) to their maximum (``f = 1``) table
+     values, background albedo from its maximum to its minimum;
+   * snow: new snow (SNOW_NEW) from snowfall or freezing rain, cover ``sigma_s`` (SNFRAC, at
+     most 0.98), albedo and emissivity (ALCALC), conductivity (CSNOW), roughness (SNOWZ0);
+   * the ground heat flux estimate ``G = K (T_1 - T_soil,1) / d`` through the top half-layer
+     (``d = -z_1 / 2``, ``K`` from TDFCND times ``exp(SBETA SHDFAC)``); with snow through snow
+     and half-layer, ``d = h_s - z_1 / 2`` and
+     ``K = sigma_s (f K_snow + (1 - f) K) + (1 - sigma_s) K``, ``f = h_s / d`` (``K = K_snow``
+     first where ``sigma_s > 0.97``);
+   * PENMAN (potential evaporation) and CANRES (canopy resistance, if vegetated)
+     (:mod:`.energy`), then the snow-free (NOPAC) or snow-covered (SNOPAC) branch
+     (:mod:`.branches`);
+   * the diagnostics: ``Q1 = q_2 + E c_p / R_ch`` (``R_ch = rho c_p C_h`` of PENMAN), sensible heat
+     ``H = -C_h c_p p / (R T_2v) (theta_2 - T_1)``, latent heats from the kinematic fluxes
+     (vaporisation, sublimation), ``BETA = E / E_p``, soil water SOILM and the root-zone
+     availability SOILW.
 
 The state is complete (layout ``S_*``): restarting from a saved state
 continues bit for bit. Diagnostics go to ``diag`` (layout ``D_*``) in the
 units of the reference's state dump (W m-2 for the energy fluxes, m s-1 for
 runoff).
+
+Reference routines: simple_driver.F (pre-step: CALTMP, CALHUM, the SFCDIF calls) and
+module_sf_noahlsm.F: SFLX, REDPRM (per-step part), SNOW_NEW, SNFRAC, ALCALC, CSNOW, SNOWZ0,
+TDFCND, PENMAN, CANRES, NOPAC, SNOPAC.
 
 Soil parameters and modes
 -------------------------
@@ -24,7 +45,8 @@ the column's ``Soil_type_index``. In ``reference`` mode the step uses them
 exactly as the Fortran does, including values that leak between routines
 (REFERENCE_MODEL.md section 3); in ``consistent`` mode each layer uses its own
 class everywhere and layer 1's class stands in for ``Soil_type_index``. The
-effective values are set once per step in ``effective_soil``.
+effective values (``eff``, layout ``E_*`` of :mod:`.branches`) and the constant rows of the
+work array are set once per run of a column by ``prepare_column``.
 """
 
 import math

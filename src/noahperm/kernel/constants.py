@@ -4,6 +4,10 @@ The reference Fortran defines the same quantity with different values in
 different places (e.g. the specific heat of air is 1004.5 in SFLX, 1004.6 in
 PENMAN and 1004.0 in the Y08 surface layer). To reproduce it, each routine
 uses the constant of its own Fortran scope; the names below say which.
+
+This module is the one place for physical constants in noahperm: the last section holds those
+that code outside the kernel uses (the reference driver's humidity conversion, the demo world's
+weather generator), so that nothing redefines them.
 """
 
 TFREEZ = 273.15  # freezing point [K]
@@ -34,3 +38,19 @@ GS = 9.81  # gravity in FRH2O [m s-2]
 # urban settings of SFLX/HRT (vegetation class ISURBAN)
 URBAN_DF = 3.24  # thermal conductivity [W m-1 K-1]
 URBAN_CSOIL = 3.0e6  # [J m-3 K-1]
+
+# --- used outside the kernel -------------------------------------------------------------------
+# The reference driver's humidity conversion (read_forcing_text, EsFuncT after Rogers and Yau
+# 1989), in noahperm.point.input_file.
+EPSILON = 0.622  # ratio of the gas constants of dry air and water vapour, Rd/Rv [-]
+RV_ESFUNCT = 461.5  # gas constant of water vapour, EsFuncT [J kg-1 K-1]
+CPV_ESFUNCT = 1870.0  # specific heat of water vapour at constant pressure, EsFuncT [J kg-1 K-1]
+CW_ESFUNCT = 4187.0  # specific heat of liquid water, EsFuncT [J kg-1 K-1]
+ESO_ESFUNCT = 611.2  # saturation vapour pressure at TFREEZ, EsFuncT [Pa]
+
+# The demo world's weather generator (noahperm.demo_world.generator.climate): standard and
+# CODATA values, not the reference model's; a change alters the generated forcing.
+G_STANDARD = 9.80665  # standard gravity [m s-2]
+RD_GENERATOR = 287.05  # gas constant of dry air [J kg-1 K-1]
+SIGMA_CODATA = 5.670374419e-8  # Stefan-Boltzmann constant, CODATA 2018 [W m-2 K-4]
+SOLAR_CONSTANT = 1361.0  # total solar irradiance at 1 AU [W m-2]

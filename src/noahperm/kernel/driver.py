@@ -13,6 +13,16 @@ period and layer the minimum, maximum and sum of soil temperature [K],
 liquid water and ice [m3 m-3], plus the step count, without keeping the
 steps. ``finish_aggregates`` turns sums into means.
 
+A second, optional accumulator is filled in the same step loop, for a subset
+of the columns and periods of its own (e.g. the days of the year at the
+observation sites, while ``agg`` takes the year of every column): ``dslot[c]``
+is column ``c``'s row in ``dagg`` (-1: none; rows are unique) and
+``dperiod[t]`` the period of step ``t`` in ``dagg`` (-1: none). So daily means
+at a few columns cost no second simulation of those columns. Pass
+``no_daily(...)`` (empty arrays) when it is not wanted. Both accumulators use
+the same arithmetic (``_accumulate``), so a daily mean is bit for bit the one a
+separate run of the column with daily periods gives.
+
 Optional traces keep every step of every column (point runs, tests):
 ``trace_state`` (nstep, ncol, NSTATE + 3 nsoil) and ``trace_diag`` (nstep,
 ncol, NDIAG); pass arrays with a zero first dimension to skip them.
@@ -37,6 +47,12 @@ AGG_NAMES = ("TMIN", "TMAX", "TMEAN", "WMIN", "WMAX", "WMEAN", "IMIN", "IMAX", "
 STATUS_OK = 0
 STATUS_SNOW_DENSITY = 1  # SNEQV/SNOWH > 1 on entry to a step
 STATUS_NONFINITE = 2  # the state became NaN or infinite
+
+
+def no_daily(nsoil):
+    """Empty ``dperiod``, ``dslot``, ``dagg`` for ``run_columns``: no second accumulator."""
+    return (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64),
+            np.empty((0, 0, NAGG, nsoil)))
 
 
 def new_aggregates(ncol, nperiod, nsoil):
@@ -70,9 +86,25 @@ def _finite(sstate, stc, smc, sh2o):
     return True
 
 
+@jit
+def _accumulate(a, t, m, w):
+    """Add one step's layers to the aggregates ``a`` (NAGG, nsoil) of a column and period."""
+    for k in range(t.shape[0]):
+        ice = m[k] - w[k]
+        a[A_TMIN, k] = min(a[A_TMIN, k], t[k])
+        a[A_TMAX, k] = max(a[A_TMAX, k], t[k])
+        a[A_TSUM, k] += t[k]
+        a[A_WMIN, k] = min(a[A_WMIN, k], w[k])
+        a[A_WMAX, k] = max(a[A_WMAX, k], w[k])
+        a[A_WSUM, k] += w[k]
+        a[A_IMIN, k] = min(a[A_IMIN, k], ice)
+        a[A_IMAX, k] = max(a[A_IMAX, k], ice)
+        a[A_ISUM, k] += ice
+
+
 @njit(parallel=True, **JIT_OPTIONS)
 def run_columns(sstate, stc, smc, sh2o, forcing, par, soilp, stype, soilidx, zsoil, dt,
-                period, agg, status, fail_step, trace_state, trace_diag):
+                period, agg, dperiod, dslot, dagg, status, fail_step, trace_state, trace_diag):
     """Advance all columns over the steps of ``forcing``; returns nothing, updates in place.
 
     sstate (ncol, NSTATE), stc/smc/sh2o (ncol, nsoil): state, updated.
@@ -81,6 +113,9 @@ def run_columns(sstate, stc, smc, sh2o, forcing, par, soilp, stype, soilidx, zso
     soilidx (ncol, NSOILP), zsoil (ncol, nsoil) [m, negative], dt [s].
     period (nstep,) int: aggregation period of each step (-1: none);
     agg (ncol, nperiod, NAGG, nsoil): accumulators (see ``new_aggregates``).
+    dperiod (nstep,) int, dslot (ncol,) int, dagg (ndaily, ndperiod, NAGG, nsoil): the
+    second accumulator (step -> period, column -> row; -1 = none); unused when dagg has no
+    rows (``no_daily``).
     status (ncol,) int, fail_step (ncol,) int: a column whose status is not
     STATUS_OK is skipped; on failure the failing step index is recorded and
     the state is left as it was before that step.
@@ -91,6 +126,7 @@ def run_columns(sstate, stc, smc, sh2o, forcing, par, soilp, stype, soilidx, zso
     nsoil = stc.shape[1]
     nstep = forcing.shape[1]
     do_trace = trace_state.shape[0] >= nstep and nstep > 0
+    do_daily = dagg.shape[0] > 0
     for c in prange(ncol):
         if status[c] != 0:
             continue
@@ -129,18 +165,9 @@ def run_columns(sstate, stc, smc, sh2o, forcing, par, soilp, stype, soilidx, zso
                 break
             p = period[n]
             if p >= 0:
-                a = agg[c, p]
-                for k in range(nsoil):
-                    ice = m[k] - w[k]
-                    a[A_TMIN, k] = min(a[A_TMIN, k], t[k])
-                    a[A_TMAX, k] = max(a[A_TMAX, k], t[k])
-                    a[A_TSUM, k] += t[k]
-                    a[A_WMIN, k] = min(a[A_WMIN, k], w[k])
-                    a[A_WMAX, k] = max(a[A_WMAX, k], w[k])
-                    a[A_WSUM, k] += w[k]
-                    a[A_IMIN, k] = min(a[A_IMIN, k], ice)
-                    a[A_IMAX, k] = max(a[A_IMAX, k], ice)
-                    a[A_ISUM, k] += ice
+                _accumulate(agg[c, p], t, m, w)
+            if do_daily and dslot[c] >= 0 and dperiod[n] >= 0:
+                _accumulate(dagg[dslot[c], dperiod[n]], t, m, w)
             if do_trace:
                 ts = trace_state[n, c]
                 for j in range(NSTATE):

@@ -1,13 +1,47 @@
-"""Surface energy and evaporation: Penman, canopy resistance, evaporation terms, and the
-snow-free (NOPAC) and snow-covered (SNOPAC) branches of one step.
+"""Surface energy and evaporation of a step: Penman potential evaporation, canopy resistance
+and the evaporation terms (bare soil, canopy water, transpiration).
 
-Reference routines (module_sf_noahlsm.F): PENMAN, CANRES, DEVAP, TRANSP, EVAPO,
-NOPAC, SNOPAC. Fluxes in kinematic units (m s-1 of water, or kg m-2 s-1 where
-the reference uses them) inside, W m-2 where stated. Float64, Numba ``njit``.
+Potential evaporation (PENMAN; Mahrt and Ek 1984) is the combination equation, the surface
+energy balance linearised about the air temperature ``T_a``:
+
+    E_p = R_ch / L * (A r + Delta (R_n / R_ch + theta_2 - T_a)) / (Delta + r)
+
+with ``R_ch = rho c_p C_h`` (``rho = p / (R_d T_2v)``), the saturation deficit
+``A = (L / c_p) (q_s(T_a) - q_2)``, ``Delta = (L / c_p) dq_s/dT``, the available energy
+``R_n = F_down - eps sigma T_a^4 - G`` (less the latent heat of freezing rain), and
+``r = 1 + 4 eps sigma R_d T_a^4 / (p c_p C_h)`` (the constant 6.48e-8 = 4 sigma R_d / c_p),
+plus ``c_w P / R_ch`` for rain (``c_ice P / R_ch`` for snow). ``L`` and ``L / c_p`` are
+weighted between vaporisation and sublimation by the snow cover ``sigma_s``.
+
+Canopy resistance (CANRES; Jarvis 1976, Noilhan and Planton 1989):
+
+    R_c = R_c,min / (LAI F_1 F_2 F_3 F_4)
+    F_1 = (f + R_c,min / R_c,max) / (1 + f),  f = 0.55 * 2 S / (R_gl LAI)   (solar S)
+    F_2 = 1 - 0.0016 (T_opt - T_a)^2,  F_3 = 1 / (1 + h_s (q_s - q_2))
+    F_4 = sum over root layers of (dz_i / z_root) clip((theta_i - theta_w) / (theta_ref - theta_w), 0, 1)
+
+(``F_1``, ``F_2``, ``F_4`` at least 1e-4, ``F_3`` at least 0.01), and the plant coefficient
+``P_c = (r + Delta) / (r (1 + R_c C_h) + Delta)`` with ``r`` as above without precipitation.
+
+Evaporation terms (EVAPO, DEVAP, TRANSP), kinematic, from ``E_p`` [m s-1] when it is positive:
+
+    E_dir = (1 - sigma_f) E_p clip(((theta_1 - theta_dry) / (theta_max - theta_dry))^fxexp, 0, 1)
+    E_c   = min(sigma_f (W_c / W_c,max)^n E_p, W_c / dt)
+    E_t,i = sigma_f P_c E_p (1 - (W_c / W_c,max)^n) w_i / sum_j w_j,
+            w_i = g_i max(rtdis_i + g_i - mean(g), 0),  g_i = clip((theta_i - theta_w) / (theta_ref - theta_w), 0, 1)
+
+(green fraction ``sigma_f``, canopy water ``W_c``, ``n = CFACTR``, root fractions
+``rtdis``; the last factor of ``E_t`` is 1 when ``W_c = 0``).
+
+Reference routines (module_sf_noahlsm.F): PENMAN, CANRES, DEVAP, TRANSP, EVAPO. Fluxes in
+kinematic units (m s-1 of water, or kg m-2 s-1 where the reference uses them) inside, W m-2
+where stated. Float64, Numba ``njit``.
 
 Soil parameters are passed explicitly. Where the reference uses a value that
-leaked from another routine (REFERENCE_MODEL.md section 3), the caller
-(``column.sflx``) passes that value; see docs/kernel.md for the list.
+leaked from another routine (REFERENCE_MODEL.md section 3), the callers pass that value:
+``column.column_step`` (CANRES) and the branches ``nopac``/``snopac`` of :mod:`.branches`
+(EVAPO), from the effective parameters ``column.prepare_column`` sets; see docs/kernel.md
+for the list.
 """
 
 from ._jit import jit

@@ -60,9 +60,10 @@ NSOILP = 10
 SOILP_NAMES = ("BB", "DRYSMC", "F11", "MAXSMC", "REFSMC", "SATPSI", "SATDK", "SATDW", "WLTSMC", "QTZ")
 
 # --- per-column scalar parameters and configuration -------------------------
-# Filled by noahperm.parameters.column_parameters() from the tables (GENPARM,
+# Filled by noahperm.model.columns.build_columns() from the tables (GENPARM,
 # VEGPARM for the column's vegetation class, SLOPE_DATA for its slope class)
-# and the column's configuration. Units as in REFERENCE_MODEL.md section 5.
+# and the column's configuration (noahperm.model.parameters.apply_parameters()
+# returns a copy with a calibrated parameter set). Units as in REFERENCE_MODEL.md section 5.
 P_SBETA = 0  # exponent of canopy attenuation of ground heat flux [-]
 P_FXEXP = 1  # bare-soil evaporation exponent [-]
 P_CSOIL = 2  # heat capacity of soil solids [J m-3 K-1]

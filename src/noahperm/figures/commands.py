@@ -1,0 +1,30 @@
+"""Sub-commands of the figures stage (see :mod:`noahperm.cli`): one per figure."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_plot_permafrost_area(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--permafrost", type=Path, required=True, metavar="PERMAFROST.zarr",
+                   help="diagnostics of the member (rule diagnose)")
+    p.add_argument("--raw-dir", type=Path, required=True, metavar="RAW_DIR",
+                   help="raw_dir (its 2010 permafrost map, when present, is drawn)")
+    p.add_argument("--nw-lon-max", type=float, required=True,
+                   help="north-west box: cells west of this longitude [deg E]")
+    p.add_argument("--nw-lat-min", type=float, required=True,
+                   help="north-west box: cells north of this latitude [deg N]")
+    p.add_argument("--title", default="CaliFree: permafrost area and air temperature",
+                   help="figure title")
+    p.add_argument("--png", type=Path, required=True, help="figure to write")
+    p.add_argument("--csv", type=Path, required=True, help="the plotted numbers to write")
+
+
+def run_plot_permafrost_area(args: argparse.Namespace) -> int:
+    from noahperm.figures.permafrost_area import make_figure
+
+    make_figure(args.permafrost, args.raw_dir, {"lon_max": args.nw_lon_max,
+                                                 "lat_min": args.nw_lat_min},
+                args.title, args.png, args.csv)
+    return 0

@@ -1,0 +1,171 @@
+"""Point runs: the reference driver's input format in, NetCDF out.
+
+``noahperm point INPUT --out OUT.nc [--tables DIR] [--mode reference|consistent]``
+reads a file in the format of the authors' single-column driver
+(``noahperm.point.input_file``), runs the column kernel through the parallel driver
+(one column, every step kept) and writes NetCDF with units and long names
+(``noahperm.core.variables``). The initial state is what the reference driver
+sets up: the namelist's soil state, skin temperature, canopy water and snow;
+ALBEDO and Z0 from the monthly tables at the start date; EMISSI = 0.96;
+CH = CM = 1e-4; Q1 and (unless sfcdif_option = 1) Z0BRD "not yet computed".
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from noahperm.core.errors import InputError
+from noahperm.kernel import layout as L
+from noahperm.kernel.column import BADVAL
+from noahperm.kernel.driver import STATUS_OK, new_aggregates, no_daily, run_columns
+from noahperm.model.columns import ColumnSpec, build_columns
+from noahperm.model.tables import Tables, load_tables
+from noahperm.point.input_file import PointInput, read_point_input
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PointResult:
+    """Every step of a point run: times (nstep,), state (nstep, NSTATE + 3 nsoil), diag
+    (nstep, NDIAG) in layout order; nsoil; status and fail_step of the column."""
+
+    times: np.ndarray
+    state: np.ndarray
+    diag: np.ndarray
+    nsoil: int
+    status: int
+    fail_step: int
+
+    def soil(self, name: str) -> np.ndarray:
+        """(nstep, nsoil) array of ``STC``, ``SMC`` or ``SH2O``."""
+        j = {"STC": 0, "SMC": 1, "SH2O": 2}[name]
+        a = L.NSTATE + j * self.nsoil
+        return self.state[:, a:a + self.nsoil]
+
+    def scalar(self, name: str) -> np.ndarray:
+        """(nstep,) series of a state variable (``T1``...) or a diagnostic (``SHEAT``...)."""
+        if name in L.STATE_NAMES:
+            return self.state[:, L.STATE_NAMES.index(name)]
+        return self.diag[:, L.DIAG_NAMES.index(name)]
+
+
+def column_spec(inp: PointInput) -> ColumnSpec:
+    """The kernel's column description of a point input."""
+    return ColumnSpec(vegtyp=inp.vegtyp, soiltyp=inp.soiltyp, stype=inp.stype,
+                      slopetyp=inp.slopetyp, shdmin=inp.shdmin, shdmax=inp.shdmax,
+                      snoalb=inp.snoalb, zlvl=inp.zlvl, zlvl_wind=inp.zlvl_wind, tbot=inp.tbot,
+                      sfcdif_option=inp.sfcdif_option, iz0tlnd=inp.iz0tlnd,
+                      urban_veg_category=inp.urban_veg_category)
+
+
+def initial_state(inp: PointInput) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The reference driver's state before step 1: (sstate, stc, smc, sh2o)."""
+    s = np.zeros(L.NSTATE)
+    s[L.S_T1] = inp.t1
+    s[L.S_CMC] = inp.cmc
+    s[L.S_SNOWH] = inp.snowh
+    s[L.S_SNEQV] = inp.sneqv
+    s[L.S_SNOTIME1] = 0.0
+    s[L.S_RIBB] = 0.0
+    s[L.S_Z0] = inp.z0brd_init
+    s[L.S_Z0BRD] = inp.z0brd_init if inp.sfcdif_option == 1 else BADVAL
+    s[L.S_ALBEDO] = inp.albedo_init
+    s[L.S_EMISSI] = 0.96
+    s[L.S_CH] = 1.0e-4
+    s[L.S_CM] = 1.0e-4
+    s[L.S_Q1] = BADVAL
+    return s, inp.stc.astype(float).copy(), inp.smc.astype(float).copy(), inp.sh2o.astype(float).copy()
+
+
+def _check_supported(inp: PointInput) -> None:
+    if inp.ice != 0:
+        raise InputError("glacial points (SFLX_GLACIAL) are not modelled: the study masks "
+                         "glacier cells", path=inp.path, field="Vegetation_type_index")
+    if inp.usemonalb:
+        raise InputError("Usemonalb = .TRUE. (monthly background albedo) is not supported; "
+                         "the study derives albedo from the green fraction", path=inp.path,
+                         field="Usemonalb")
+    if inp.rdlai2d:
+        raise InputError("Rdlai2d = .TRUE. (monthly LAI) is not supported; the study derives "
+                         "LAI from the green fraction", path=inp.path, field="Rdlai2d")
+
+
+def run_point(inp: PointInput, tables: Tables | None = None, mode: str = "reference") -> PointResult:
+    """Run the column kernel over every step of ``inp``; keep every step."""
+    _check_supported(inp)
+    tables = tables if tables is not None else load_tables()
+    cols = build_columns([column_spec(inp)], tables, mode)
+    s, stc, smc, sh2o = initial_state(inp)
+    nsoil = inp.nsoil
+    nstep = inp.nsteps
+    sstate = s[None, :].copy()
+    stc, smc, sh2o = stc[None, :], smc[None, :], sh2o[None, :]
+    forcing = np.ascontiguousarray(inp.forcing[None, :, :], dtype=np.float64)
+    zsoil = inp.zsoil[None, :].astype(np.float64)
+    period = np.full(nstep, -1, dtype=np.int64)
+    agg, _ = new_aggregates(1, 1, nsoil)
+    status = np.zeros(1, dtype=np.int64)
+    fail = np.full(1, -1, dtype=np.int64)
+    tstate = np.full((nstep, 1, L.NSTATE + 3 * nsoil), np.nan)
+    tdiag = np.full((nstep, 1, L.NDIAG), np.nan)
+    run_columns(sstate, stc, smc, sh2o, forcing, cols.par, cols.soilp, cols.stype, cols.soilidx,
+                zsoil, float(inp.dt), period, agg, *no_daily(nsoil), status, fail, tstate, tdiag)
+    return PointResult(times=inp.times, state=tstate[:, 0], diag=tdiag[:, 0], nsoil=nsoil,
+                       status=int(status[0]), fail_step=int(fail[0]))
+
+
+# Variables written by ``noahperm point`` (those with a registry entry).
+SOIL_OUT = ("STC", "SMC", "SH2O")
+SCALAR_OUT = ("T1", "CMC", "SNOWH", "SNEQV", "ALBEDO", "EMISSI", "CH", "Q1", "SHEAT", "ETA",
+              "SSOIL", "ETP", "EC", "EDIR", "ETT", "ESNOW", "RUNOFF1", "RUNOFF2", "RUNOFF3",
+              "SNCOVR", "SNOMLT", "SOILM")
+
+
+def result_variables(res: PointResult) -> dict[str, np.ndarray]:
+    """The output variables of a point run, by registry name."""
+    from noahperm.core.variables import VARIABLES
+
+    out = {name: res.soil(name) for name in SOIL_OUT}
+    for name in SCALAR_OUT:
+        if name in VARIABLES:
+            out[name] = res.scalar(name)
+    return out
+
+
+def main(args) -> int:
+    """``noahperm point``: read, run, write; returns the exit code."""
+    from noahperm.core.variables import write_point_netcdf
+
+    t0 = time.perf_counter()
+    inp = read_point_input(args.input)
+    tables = load_tables(args.tables) if getattr(args, "tables", None) else load_tables()
+    mode = getattr(args, "mode", "reference") or "reference"
+    res = run_point(inp, tables, mode)
+    if res.status != STATUS_OK:
+        step = res.fail_step
+        when = str(res.times[step]) if 0 <= step < res.times.size else "?"
+        what = {1: "snow density SNEQV/SNOWH exceeded 1",
+                2: "the state became NaN or infinite"}.get(res.status, "unknown failure")
+        raise InputError(f"the model failed at step {step + 1} ({when}): {what}; "
+                         "no output written", path=inp.path)
+    attrs = {
+        "title": "noahperm point run",
+        "source": "noahperm column kernel (Numba port of the modified Noah LSM v3.4.1, "
+                  "nanzt/noahtibet-ef)",
+        "input_file": str(Path(args.input).resolve()),
+        "soil_parameter_mode": mode,
+        "tables": str(args.tables) if getattr(args, "tables", None) else "bundled",
+        "time_step_s": float(inp.dt),
+        "Conventions": "CF-1.8",
+    }
+    write_point_netcdf(args.out, res.times, inp.sldpth, result_variables(res), attrs)
+    if not getattr(args, "quiet", False):
+        print(f"noahperm point: {inp.nsteps} steps x {inp.nsoil} layers in "
+              f"{time.perf_counter() - t0:.1f} s -> {args.out}")
+    return 0

@@ -1,0 +1,62 @@
+# The demo world (noahperm.demo_world; docs/demo_world.md, docs/truth.md): the synthetic
+# mini-QTP's raw inputs and the twin truth, which writes the 2010 permafrost map and the
+# observation network into raw_dir in the real formats; the true parameters stay in truth_dir
+# (evaluation code only). Defined only with demo.enabled: with real data these files are the
+# user's and must never be (re)made by the workflow.
+
+from noahperm.demo_world.truth.settings import truth_settings
+
+# The truth's settings with its defaults (noahperm.demo_world.truth.settings.DEFAULTS).
+TRUTH_DIR = truth_settings(config)["truth_dir"]
+
+
+if demo_enabled():
+
+    rule make_demo_inputs:
+        output:
+            DEMO_MARKER,
+        params:
+            cmd=NOAHPERM,
+            raw_dir=parent_of_output,
+            config=config_json("demo"),
+        threads: 2  # processes writing the forcing years
+        resources:
+            mem_mb=3000,  # one month of the demo grid per process, plus the 1 km maps
+        log:
+            "logs/demo_world/make_demo_inputs.log",
+        benchmark:
+            "benchmarks/out/demo_world/make_demo_inputs.tsv"
+        conda:
+            "../envs/noahperm.yaml"
+        shell:
+            "{params.cmd} make_demo_inputs --config-json {params.config:q}"
+            " --out {params.raw_dir:q} --threads {threads} > {log} 2>&1"
+
+    rule make_truth:
+        input:
+            domain=rules.prepare_domain.output[0],
+            forcing=rules.prepare_forcing.output[0],
+            raw=raw_forcing_inputs(),
+        output:
+            parameters=str(Path(TRUTH_DIR, "true_parameters.json")),
+            map2010=raw(LAYOUT.PERMAFROST_MAP),
+            observations=[raw(f) for f in LAYOUT.OBSERVATION_FILES],
+        params:
+            cmd=NOAHPERM,
+            raw_dir=raw_root,
+            truth_dir=parent_of_output,
+            config=config_json("truth", "simulation", "forcing", "domain"),
+        threads: 8  # kernel threads (capped at --cores)
+        resources:
+            mem_mb=2000,  # one block of columns and a year of the network's daily series
+        log:
+            "logs/demo_world/make_truth.log",
+        benchmark:
+            "benchmarks/out/demo_world/make_truth.tsv"
+        conda:
+            "../envs/noahperm.yaml"
+        shell:
+            "{params.cmd} make_truth --config-json {params.config:q}"
+            " --domain {input.domain:q} --forcing {input.forcing:q}"
+            " --raw-dir {params.raw_dir:q} --truth-dir {params.truth_dir:q} --no-progress"
+            " --threads {threads} > {log} 2>&1"

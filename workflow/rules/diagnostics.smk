@@ -1,0 +1,28 @@
+# Diagnostics stage (noahperm.diagnostics; docs/simulation.md): per member, the permafrost
+# class, ALT, TTOP, DZAA, MAGT, GT10m and MAAT per cell and year, areas and regional means.
+
+
+rule diagnose:
+    input:
+        annual=rules.simulate.output.annual,
+        domain=rules.prepare_domain.output[0],
+        forcing=rules.prepare_forcing.output[0],
+    output:
+        permafrost=directory(results("{experiment}/{member}/permafrost.zarr")),
+        area=results("{experiment}/{member}/area.csv"),
+        means=results("{experiment}/{member}/regional_means.csv"),
+    params:
+        cmd=NOAHPERM,
+    threads: 1
+    resources:
+        mem_mb=2000,  # one block of annual aggregates; per-cell results of the whole domain
+    log:
+        "logs/{experiment}/{member}/diagnose.log",
+    benchmark:
+        "benchmarks/out/{experiment}/{member}/diagnose.tsv"
+    conda:
+        "../envs/noahperm.yaml"
+    shell:
+        "{params.cmd} diagnose --annual {input.annual:q} --domain {input.domain:q}"
+        " --forcing {input.forcing:q} --out {output.permafrost:q} --area {output.area:q}"
+        " --means {output.means:q} > {log} 2>&1"
