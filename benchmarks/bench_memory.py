@@ -1,4 +1,4 @@
-"""Memory benchmark: peak RSS of the spin-up and of the transient of a large synthetic domain.
+"""Memory benchmark: peak RSS of the spin-up, transient and diagnostics of a large synthetic domain.
 
 Usage: ``python benchmarks/bench_memory.py [--cells 25000] [--block-cells N] [--threads N]``.
 
@@ -14,16 +14,21 @@ what its workflow stage does with the default block size (config ``simulation.bl
   hours), then the spun-up state store written as ``stage.write_state`` does;
 - transient: ``FromState`` over the 2 years with the annual aggregates, daily means at 20
   cells and the classes of the second year, then ``annual.zarr``, ``sites.zarr`` and
-  ``state.zarr`` written as ``stage.run_transient`` does.
+  ``state.zarr`` written as ``stage.run_transient`` does;
+- diagnostics: ``noahperm.diagnostics.stage.diagnose`` on that ``annual.zarr`` (with a
+  domain store of the synthetic cells for the areas): ``permafrost.zarr``, the area and
+  regional-means tables. MAAT is left out (no forcing cache of 25,000 cells is written: it
+  would be 4 GB on disk); it is read by the same blocks of cells.
 
 Prints, per stage, the wall time and the peak resident memory of its process
 (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, which includes the interpreter, NumPy, Numba and
 xarray, about 0.3 GB), and what the former recipe of the spin-up's initial state alone held (a
 year of forcing of every cell). No pass/fail: a measurement (the target is below 2 GB each).
 
-Run time: about 8 minutes per stage on 2 cores at 25,000 cells (16 minutes in all: the physics
+Run time: about 8 minutes per model stage on 2 cores at 25,000 cells (16 minutes in all: the physics
 of 100,000 cell-years); ``--cells 2000`` gives the same per-block picture in about a minute.
-Measured (2 cores, block 512): spin-up 651 MB, transient 695 MB.
+Measured (2 cores, block 512): spin-up 651 MB, transient 695 MB (diagnostics: see the issue
+notes and docs/performance.md).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ SLDPTH = np.array([0.045, 0.046, 0.075, 0.123, 0.204, 0.336, 0.554, 0.913, 0.904
                    1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0])
 PROFILES = ([7] * 6 + [12] * 5 + [13] * 7, [7] * 18, [3] * 9 + [13] * 9, [12] * 18)
 VEGETATION = (7, 7, 8, 9, 19)
+STAGES = ("spinup", "transient", "diagnostics")
 
 
 def synthetic_domain(ncell: int):
@@ -117,7 +123,16 @@ def stage(name: str, ncell: int, block_cells: int | None, threads: int, work: Pa
     model, cell_ids = build_members(domain, sim, [{}])
     source = SyntheticForcing(ncell)
     attrs = {"stage": name}
-    if name == "spinup":
+    if name == "diagnostics":
+        from noahperm.diagnostics.stage import diagnose
+
+        dom = domain.assign(area=("cell", np.full(ncell, 100.0)))
+        with atomic_zarr(work / "domain.zarr", product="domain") as tmp:
+            dom.to_zarr(tmp, mode="w", consolidated=False)
+        del dom
+        diagnose(work / "annual.zarr", work / "domain.zarr", work / "permafrost.zarr",
+                 work / "area.csv", work / "regional_means.csv", forcing_path=None)
+    elif name == "spinup":
         [res] = S.run_batch(model, source, start=S.ColdSpinup(sim["initial_surface_offset_K"]),
                             settings=S.SpinupSettings.from_config(sim), block_cells=block)
         np.savez(work / "spun_up.npz", **res.state.as_dict())
@@ -153,7 +168,7 @@ def main(argv=None) -> int:
     ap.add_argument("--block-cells", type=int, default=None,
                     help="columns per block (default: config simulation.block_cells)")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--stage", choices=("spinup", "transient"), help=argparse.SUPPRESS)
+    ap.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.stage:  # a child: one stage in this fresh process
@@ -163,7 +178,7 @@ def main(argv=None) -> int:
           f"spin-up limited to ONE 2-year cycle; {a.threads} threads")
     rows = []
     with tempfile.TemporaryDirectory() as work:
-        for name in ("spinup", "transient"):
+        for name in STAGES:
             cmd = [sys.executable, __file__, "--stage", name, "--cells", str(a.cells),
                    "--threads", str(a.threads), "--work", work]
             if a.block_cells is not None:
@@ -174,7 +189,7 @@ def main(argv=None) -> int:
                 return 1
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
             r = rows[-1]
-            print(f"  {name:9s}: {r['seconds']:7.1f} s, peak RSS {r['peak_rss_MB']:8.1f} MB "
+            print(f"  {name:11s}: {r['seconds']:7.1f} s, peak RSS {r['peak_rss_MB']:8.1f} MB "
                   f"(block of {r['block_cells']} columns)")
     print(f"  (the former spin-up read one year of every cell's forcing for the initial state: "
           f"{former_initial_state_bytes(a.cells) / 2**20:,.0f} MB at once)")
