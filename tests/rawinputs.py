@@ -33,7 +33,7 @@ def forcing_value(var: str, times: np.ndarray, nlat: int, nlon: int) -> np.ndarr
     """(nstep, nlat, nlon) values in CMFD units: base + k * (iy * nlon + ix) + hour-of-day term."""
     k = np.arange(nlat * nlon).reshape(nlat, nlon)
     hours = (times.astype("datetime64[h]").astype(np.int64) % 24).astype(np.float64)
-    diurnal = {"srad": 50.0, "temp": 0.5}.get(var, 0.0) * hours / 21.0
+    diurnal = {"srad": 50.0, "temp": 0.5, "prec": 0.7}.get(var, 0.0) * hours / 21.0
     return (_BASE[var] + _CELL[var] * k[None] + diurnal[:, None, None]).astype(np.float32)
 
 

@@ -57,11 +57,86 @@ def test_content_and_si_units(store):
         assert v.attrs["standard_name"] == spec.standard_name
         want = rawinputs.forcing_value(spec and cache._CMFD_OF[name], ds["time"].values, 2, 3)
         want = want.reshape(want.shape[0], -1).T[:5] * spec.factor
+        if name == "PRCP":  # the steps' mean rates (no file after 2001-12: last record kept)
+            want = cmfd.step_precipitation(want)
         np.testing.assert_allclose(v.values, want, rtol=1e-6)
     assert ds["PRCP"].attrs["units"] == "kg m-2 s-1"
     assert ds.attrs["product"] == "forcing" and ds.attrs["config_hash"] == "abc"
     assert "temp" in ds.attrs["source_files"]
     np.testing.assert_allclose(ds["lat"].values, [33.05, 33.05, 33.05, 33.15, 33.15])
+
+
+def test_step_precipitation_is_centred_and_conserves_water(store, raw, domain, tmp_path):
+    # CMFD prec(t) is the mean over [t - 3 h, t]; the step t covers [t - 1.5 h, t + 1.5 h]
+    ds = cache.open_forcing(store)
+    rec = rawinputs.forcing_value("prec", ds["time"].values, 2, 3).reshape(-1, 6).T[:5]
+    rec = rec.astype(np.float64) / 3600.0
+    got = ds["PRCP"].values.astype(np.float64)
+    # across the month boundary 2000-01-31 21:00 -> 2000-02-01 00:00 (another file)
+    i = int(np.searchsorted(ds["time"].values, np.datetime64("2000-02-01T00:00")))
+    np.testing.assert_allclose(got[:, i - 1], 0.5 * (rec[:, i - 1] + rec[:, i]), rtol=1e-6)
+    # 21:00 holds 0.7 mm/h more than 00:00 of the next day: the step mean lies half way
+    assert rec[0, i - 1] > got[0, i - 1] > rec[0, i]
+    # water: every record is split between the two steps it overlaps; the first half of the
+    # first record belongs to the step before the period, the last record's successor is
+    # missing and the last record stands in for it
+    np.testing.assert_allclose(got.sum(axis=1),
+                               rec.sum(axis=1) - 0.5 * rec[:, 0] + 0.5 * rec[:, -1], rtol=1e-6)
+    # with the next file there, the last step takes half of its first record
+    nxt = raw.parent / "raw_next"
+    rawinputs.write_raw(nxt, years=(YEARS[0], YEARS[1] + 1))
+    out = build(nxt, domain, tmp_path / "f.zarr")
+    last = cache.open_forcing(out)["PRCP"].values[:, -1].astype(np.float64)
+    first_next = rawinputs.forcing_value("prec", np.array([np.datetime64("2002-01-01T00:00")]),
+                                         2, 3).reshape(-1)[:5] / 3600.0
+    np.testing.assert_allclose(last, 0.5 * (rec[:, -1] + first_next), rtol=1e-6)
+
+
+def test_step_precipitation_of_constructed_records():
+    rec = np.array([[0.0, 3.0, 0.0, 1.0], [2.0, 2.0, 2.0, 2.0]])
+    np.testing.assert_array_equal(cmfd.step_precipitation(rec),
+                                  [[1.5, 1.5, 0.5, 1.0], [2.0, 2.0, 2.0, 2.0]])
+    np.testing.assert_array_equal(cmfd.step_precipitation(rec, np.array([3.0, 0.0])),
+                                  [[1.5, 1.5, 0.5, 2.0], [2.0, 2.0, 2.0, 1.0]])
+
+
+def test_humidity_is_bounded_as_the_reference_driver_bounds_it(raw, domain, tmp_path):
+    # one month with a dry (0) and a supersaturated (0.05 kg/kg) record: the cache holds the
+    # driver's bounds, from the same function as point runs (noahperm.kernel.humidity)
+    import shutil
+
+    from noahperm.kernel.humidity import esfunct
+
+    raw2 = tmp_path / "raw"
+    shutil.copytree(raw, raw2)
+    t = cmfd.month_times(2000, 3)
+    q = rawinputs.forcing_value("shum", t, 2, 3)
+    q[0], q[1] = 0.0, 0.05
+    lat, lon = rawinputs.grid_axes(90.0, 33.0, 3, 2)
+    path = cmfd.month_file(raw2 / "forcing", "shum", 2000, 3)
+    path.unlink()
+    rawinputs.write_month(path, "shum", 2000, 3, lat, lon, q)
+    ds = cache.open_forcing(build(raw2, domain, tmp_path / "f.zarr"))
+    i = int(np.searchsorted(ds["time"].values, np.datetime64("2000-03-01T00:00")))
+    got = ds["Q2"].values[:, i:i + 3].astype(np.float64)
+    assert (got[:, 0] == np.float32(1e-6)).all()
+    temp = ds["SFCTMP"].values[:, i + 1].astype(np.float64)
+    pres = ds["SFCPRS"].values[:, i + 1].astype(np.float64)
+    es = np.array([esfunct(x) for x in temp])
+    qs = 0.622 * es / (pres - 0.378 * es)
+    np.testing.assert_allclose(got[:, 1], 0.99 * qs, rtol=1e-6)
+    np.testing.assert_allclose(got[:, 2], q[2].reshape(-1)[:5], rtol=1e-6)  # unchanged
+
+
+def test_point_and_grid_bound_humidity_with_one_function():
+    from noahperm.kernel.humidity import bound_specific_humidity, rh_to_specific_humidity
+    from noahperm.point.input_file import rh_to_q
+
+    t, p = np.array([250.0, 270.0, 290.0]), np.array([55000.0, 60000.0, 65000.0])
+    for rh in (0.0, 0.4, 1.0, 1.2):
+        q = rh_to_q(t, p, np.full(3, rh))
+        np.testing.assert_array_equal(q, rh_to_specific_humidity(t, p, np.full(3, rh)))
+        np.testing.assert_array_equal(bound_specific_humidity(q, t, p)[0], q)  # idempotent
 
 
 def test_chunks_and_compression(store):
@@ -89,7 +164,9 @@ def test_iter_forcing_layout_and_blocks(store):
     assert b.data[0, 0, layout.F_SFCTMP] == pytest.approx(265.0 + 3)
     assert b.data[1, 0, layout.F_SFCTMP] == pytest.approx(265.0)
     assert b.data[0, 0, layout.F_SFCPRS] == pytest.approx(58300.0)
-    assert b.data[0, 0, layout.F_PRCP] == pytest.approx((0.2 + 0.03) / 3600, rel=1e-6)
+    # the step centred on 00:00: half of the records at 00:00 and at 03:00
+    assert b.data[0, 0, layout.F_PRCP] == pytest.approx((0.2 + 0.03 + 0.35 * 3 / 21) / 3600,
+                                                        rel=1e-6)
     assert b.data[0, 0, layout.F_SFCSPD] == pytest.approx(3.3, rel=1e-6)
     assert len(cache.FORCING_VARS) == layout.NFORC - 1
     whole = list(cache.iter_forcing(store))

@@ -296,3 +296,20 @@ def test_point_series_is_the_grid_generator_at_one_cell():
             for v in VARIABLES:
                 assert np.array_equal(f[v][:, 0, 0], p[v][i:i + n].astype(np.float32)), (y, m, v)
             i += n
+
+
+def test_shortwave_is_the_cmfd_centred_three_hour_mean():
+    # CMFD srad at t is the mean over [t - 1.5 h, t + 1.5 h]: compare with a 1-minute average of
+    # the top-of-atmosphere irradiance over that window (not over [t, t + 3 h))
+    from noahperm.demo_world.generator.climate import SOLAR_CONSTANT, _sun, cos_zenith
+
+    lat, lon = np.array([33.4]), np.array([90.5])
+    times = np.arange(np.datetime64("2005-03-20T00", "h"), np.datetime64("2005-03-21T00", "h"),
+                      np.timedelta64(3, "h"))
+    toa, _ = solar_means(times, lat, lon, nsub=36)
+    for i, t in enumerate(times):
+        minutes = t.astype("M8[m]") + np.arange(-90, 90) + np.timedelta64(30, "s")
+        cz = cos_zenith(minutes.astype("M8[s]"), lat, lon)[:, 0, 0]
+        e0 = _sun(minutes.astype("M8[m]"))[2]
+        want = np.mean(SOLAR_CONSTANT * e0 * np.maximum(cz, 0.0))
+        assert toa[i, 0, 0] == pytest.approx(want, rel=2e-3, abs=0.5), str(t)

@@ -179,7 +179,7 @@ class StoreVar(NamedTuple):
 
 
 _POINT = (("cell_methods", "time: point"),)
-_MEAN = (("cell_methods", "time: mean (interval: 3 hours, over [t, t + 3 h))"),)
+_MEAN = (("cell_methods", "time: mean (interval: 3 hours, centred on t)"),)
 _CELL_CENTRE = {
     "lat": StoreVar("degrees_north", "latitude of the cell centre", "latitude"),
     "lon": StoreVar("degrees_east", "longitude of the cell centre", "longitude"),
@@ -243,9 +243,10 @@ STORES: dict[str, dict[str, StoreVar]] = {
                           _MEAN),
         "LWDN": StoreVar("W m-2", "surface downwelling longwave radiation",
                          "surface_downwelling_longwave_flux_in_air",
-                         _POINT),
-        "PRCP": StoreVar("kg m-2 s-1", "precipitation rate", "precipitation_flux",
                          _MEAN),
+        "PRCP": StoreVar("kg m-2 s-1", "precipitation rate (mean of the CMFD records at t and "
+                                       "t + 3 h, each the mean over the preceding 3 h)",
+                         "precipitation_flux", _MEAN),
         "cell": StoreVar("1", "model cell number (domain.zarr cell)"),
         "time": StoreVar("", "time (UTC) of the step", "time", (("axis", "T"),)),
         **_CELL_CENTRE,

@@ -58,15 +58,6 @@ import numpy as np
 
 from noahperm.core.errors import InputError
 from noahperm.kernel import layout as L
-from noahperm.kernel.constants import (
-    CPV_ESFUNCT,
-    CW_ESFUNCT,
-    EPSILON,
-    ESO_ESFUNCT,
-    LVH2O,
-    RV_ESFUNCT,
-    TFREEZ,
-)
 
 __all__ = ["PointInput", "read_point_input", "month_d", "month_weights", "rh_to_q",
            "FORCING_FIELDS"]
@@ -216,30 +207,18 @@ def _month_d_times(a12, times):
     return np.asarray(month_d(a12, year, month, day), dtype=np.float64)
 
 
-def _esfunct(t):
-    """Saturation vapour pressure over water [Pa] of ``EsFuncT`` (Rogers and Yau 1989)."""
-    to, cpv, rv, cw, eso, lvh2o = TFREEZ, CPV_ESFUNCT, RV_ESFUNCT, CW_ESFUNCT, ESO_ESFUNCT, LVH2O
-    lw = lvh2o - (cw - cpv) * (t - to)
-    arg = lw * (1.0 / to - 1.0 / t) / rv
-    return eso * np.array([math.exp(x) for x in np.ravel(arg)]).reshape(np.shape(arg))
-
-
 def rh_to_q(sfctmp, sfcprs, rhf):
-    """Specific humidity [kg kg-1] from T [K], p [Pa] and RH as a fraction, as the driver.
+    """Specific humidity [kg kg-1] from T [K], p [Pa] and RH as a fraction, as the driver
+    (``noahperm.kernel.humidity.rh_to_specific_humidity``: operation order, constants and
+    bounds of ``read_forcing_text``, NCEP v2.7.1 branch); arrays or scalars."""
+    from noahperm.kernel.humidity import rh_to_specific_humidity
 
-    Operation order and constants of ``read_forcing_text`` (NCEP v2.7.1 branch).
-    """
-    eps = EPSILON
-    t = np.asarray(sfctmp, dtype=np.float64)
-    p = np.asarray(sfcprs, dtype=np.float64)
-    rhf = np.asarray(rhf, dtype=np.float64)
-    svp = _esfunct(t)
-    qs = eps * svp / (p - (1.0 - eps) * svp)
-    e = (p * svp * rhf) / (p - svp * (1.0 - rhf))
-    q = (eps * e) / (p - (1.0 - eps) * e)
-    q = np.where(q < 0.1e-5, 0.1e-5, q)
-    q = np.where(q >= qs, qs * 0.99, q)
-    return q
+    t, p, r = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64)
+                                    for x in (sfctmp, sfcprs, rhf)))
+    q = rh_to_specific_humidity(np.ascontiguousarray(t).ravel(),
+                                np.ascontiguousarray(p).ravel(),
+                                np.ascontiguousarray(r).ravel())
+    return q.reshape(t.shape) if t.ndim else float(q[0])
 
 
 # ----------------------------------------------------------------------------------------------

@@ -2,8 +2,11 @@
 
 :class:`ClimateGenerator` gives, for one month, the 7 CMFD variables as ``(time, lat, lon)``
 arrays in CMFD units (``temp`` K, ``shum`` kg kg-1, ``pres`` Pa, ``wind`` m s-1, ``srad`` and
-``lrad`` W m-2, ``prec`` mm h-1); ``temp``, ``shum``, ``pres``, ``wind``, ``lrad`` are
-instantaneous at the time stamp ``t``, ``srad`` and ``prec`` means over ``[t, t + 3 h)``.
+``lrad`` W m-2, ``prec`` mm h-1), in the CMFD time conventions (``docs/inputs.md``): ``temp``,
+``shum``, ``pres``, ``wind`` instantaneous at the time stamp ``t``; ``srad`` the mean over
+``[t - 1.5 h, t + 1.5 h]`` and ``lrad`` its value at ``t`` (standing for that centred mean: it
+follows the smooth temperature and cloud); ``prec`` the amount of the 3 hours ``[t - 3 h, t]``
+(the generated amount of a step is labelled with the step's end).
 :func:`point_series` gives the same climate at one place as series (the point demo,
 ``noahperm.demo_world.point_site``).
 
@@ -176,7 +179,8 @@ def cos_zenith(times, lat, lon) -> np.ndarray:
 
 
 def solar_means(times, lat, lon, pres=None, nsub: int = 12):
-    """Top-of-atmosphere and clear-sky irradiance [W m-2] averaged over ``[t, t + 3 h)``.
+    """Top-of-atmosphere and clear-sky irradiance [W m-2] averaged over ``[t - 1.5 h, t + 1.5 h]``
+    (the CMFD's centred 3-hour mean).
 
     ``nsub`` sub-steps at their mid-points; clear sky: transmissivity ``0.78`` per
     pressure-corrected Kasten-Young air mass (``pres`` [Pa], ``(time, lat, lon)``; sea level if
@@ -188,7 +192,7 @@ def solar_means(times, lat, lon, pres=None, nsub: int = 12):
     prel = 1.0 if pres is None else np.asarray(pres) / 101325.0
     step = DT_H * 3600.0 / nsub
     for k in range(nsub):
-        tk = t0 + np.timedelta64(int(round((k + 0.5) * step)), "s")
+        tk = t0 + np.timedelta64(int(round((k + 0.5) * step - DT_H * 1800.0)), "s")
         cz = cos_zenith(tk, lat, lon)
         e0 = _sun(tk.astype("M8[m]"))[2][:, None, None]
         up = cz > 0.0
@@ -435,8 +439,8 @@ def point_series(settings: dict, latitude: float, longitude: float, elevation_m:
 
     Returns ``times`` (datetime64[h], UTC, 3-hourly from 1 January of the first year to
     31 December 21:00 of the last) and float64 series ``(time,)`` of the 7 :data:`VARIABLES` in
-    CMFD units and time conventions (``srad`` and ``prec`` means over ``[t, t + 3 h)``, the rest
-    at ``t``), plus ``cloud`` [-], ``toa`` [W m-2] and ``rh`` [%].
+    CMFD units and time conventions (module docstring: ``srad`` centred on ``t``, ``prec`` over the
+    preceding 3 hours, the rest at ``t``), plus ``cloud`` [-], ``toa`` [W m-2] and ``rh`` [%].
     """
     one = _OneCell(settings, np.array([float(latitude)]), np.array([float(longitude)]),
                    float(settings["grid"]["res"]), np.full((1, 1), float(nw_index)),

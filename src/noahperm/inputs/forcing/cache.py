@@ -9,7 +9,10 @@ chunks in leap years, which costs nothing but an extra chunk read per year). Coo
 
 Building (:func:`build_forcing_cache`): month by month, all seven variables of one month are read
 at the active cells (a hyperslab of the cells' bounding window per file) and checked
-(:mod:`.cmfd`); months are buffered until a time chunk is complete (or the buffer exceeds
+(:mod:`.cmfd`); specific humidity is bounded as the reference driver bounds it
+(``noahperm.kernel.humidity``); precipitation records become the steps' mean rates
+(:func:`.cmfd.step_precipitation`: a month is completed when the next month's first record is
+read; the last month uses the record after the period if its file exists); months are buffered until a time chunk is complete (or the buffer exceeds
 ``max_buffer_mb``) and then written into their time slice of a store laid out in full
 beforehand, so each chunk is written about once. Memory is bounded by one month of the domain
 window plus the buffer, independent of the period length. All files are located before the
@@ -137,6 +140,40 @@ def _month_files(fdir: Path, months) -> dict:
     return files
 
 
+def _with_step_precipitation(month: np.ndarray, jp: int, next_record) -> np.ndarray:
+    """``month`` (nvar, ncell, nstep) with its precipitation records replaced by the steps'
+    mean rates (:func:`cmfd.step_precipitation`)."""
+    month[jp] = cmfd.step_precipitation(month[jp], next_record)
+    return month
+
+
+def _bound_humidity(month: np.ndarray) -> int:
+    """Bound ``Q2`` of ``month`` (nvar, ncell, nstep) in place as the reference driver bounds
+    its humidity (``noahperm.kernel.humidity``: at least 1e-6, below saturation at the step's
+    SFCTMP and SFCPRS); returns the number of values changed."""
+    from noahperm.kernel.humidity import bound_specific_humidity
+
+    jq, jt, jp = (FORCING_VARS.index(n) for n in ("Q2", "SFCTMP", "SFCPRS"))
+    q, n = bound_specific_humidity(month[jq].astype(np.float64).ravel(),
+                                   month[jt].astype(np.float64).ravel(),
+                                   month[jp].astype(np.float64).ravel())
+    if n:
+        month[jq] = q.reshape(month[jq].shape)
+    return int(n)
+
+
+def _next_precipitation(fdir: Path, y1: int, grid, iy, ix) -> np.ndarray | None:
+    """The first ``prec`` record after the cached period (00:00 of 1 January ``y1 + 1``), if
+    its file is there (the last step's second half); None otherwise."""
+    try:
+        path = cmfd.month_file(fdir, "prec", y1 + 1, 1)
+    except InputError:
+        log.info("no prec file of %d-01: the last step's precipitation repeats the last "
+                 "record for its second half", y1 + 1)
+        return None
+    return cmfd.read_month(path, "prec", y1 + 1, 1, grid=grid, iy=iy, ix=ix)[:, 0]
+
+
 def build_forcing_cache(
     raw_dir: str | Path,
     domain_path: str | Path,
@@ -206,8 +243,10 @@ def build_forcing_cache(
                         f"var in {', '.join(cmfd.CMFD_VARS)}, YYYYMM {y0}01..{y1}12 "
                         f"({7 * 12 * (y1 - y0 + 1)} files)",
         "domain": str(domain_path),
-        "time_convention": "temp, shum, pres, wind, lrad instantaneous at t; srad and prec "
-                           "means over [t, t + 3 h)",
+        "time_convention": "step t covers [t - 1.5 h, t + 1.5 h]: temp, shum, pres, wind "
+                           "instantaneous at t; srad, lrad the CMFD means centred on t; prec "
+                           "the mean of the CMFD records at t and t + 3 h (each the mean over "
+                           "the preceding 3 h)",
         "config_hash": config_hash or "",
     }
     ds, enc = _template(cells, lat, lon, times, chunk_cells, attrs)
@@ -220,6 +259,9 @@ def build_forcing_cache(
                      marker_info={"config_hash": config_hash or "", "years": [y0, y1]}) as tmp:
         ds.to_zarr(tmp, mode="w", compute=False, encoding=enc, consolidated=False)
         buf = _Buffer(tmp, STEPS_PER_CHUNK, max_buffer_mb)
+        jp = FORCING_VARS.index("PRCP")
+        pending = None  # the previous month: its last step needs this month's first record
+        n_bounded = 0
         for y, m in tqdm(months, desc="forcing months", unit="month", disable=not progress,
                          mininterval=2.0):
             month = np.empty((len(FORCING_VARS), cells.size, cmfd.month_times(y, m).size),
@@ -227,9 +269,17 @@ def build_forcing_cache(
             for j, name in enumerate(FORCING_VARS):
                 var = _CMFD_OF[name]
                 month[j] = cmfd.read_month(files[var, y, m], var, y, m, grid=grid, iy=iy, ix=ix)
-            buf.add(month)
+            n_bounded += _bound_humidity(month)
+            if pending is not None:
+                buf.add(_with_step_precipitation(pending, jp, month[jp, :, 0]))
+            pending = month
             if m == 12:
                 log.info("year %d read (%.1f s)", y, _time.perf_counter() - t_start)
+        buf.add(_with_step_precipitation(pending, jp, _next_precipitation(fdir, y1, grid,
+                                                                          iy, ix)))
+        if n_bounded:
+            log.info("specific humidity bounded (q >= 1e-6, q < qs) at %d of %d values",
+                     n_bounded, cells.size * times.size)
         k = buf.flush()
         assert k == times.size, (k, times.size)
     log.info("wrote %s in %.1f s", out_path, _time.perf_counter() - t_start)

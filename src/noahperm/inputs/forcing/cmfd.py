@@ -18,10 +18,22 @@ temp   K            SFCTMP    K             none
 shum   kg kg-1      Q2        kg kg-1       none
 pres   Pa           SFCPRS    Pa            none
 wind   m s-1        SFCSPD    m s-1         none
-srad   W m-2        SOLDN     W m-2         none (mean over [t, t + 3 h))
+srad   W m-2        SOLDN     W m-2         none
 lrad   W m-2        LWDN      W m-2         none
-prec   mm hr-1      PRCP      kg m-2 s-1    / 3600 (1 mm of water = 1 kg m-2; mean over [t, t + 3 h))
+prec   mm hr-1      PRCP      kg m-2 s-1    / 3600 (1 mm of water = 1 kg m-2), then
+                                            :func:`step_precipitation`
 =====  ===========  ========  ============  ===============================================
+
+Time conventions (the CMFD documentation, He et al. 2020, and its data description): ``temp``,
+``shum``, ``pres`` and ``wind`` are instantaneous at the time stamp ``t``; ``srad`` and ``lrad``
+are 3-hour means centred on it, over ``[t - 1.5 h, t + 1.5 h]``; ``prec`` is the mean over the
+preceding 3 hours, ``[t - 3 h, t]``. The model step labelled ``t`` is taken to be the 3 hours
+centred on ``t`` (``[t - 1.5 h, t + 1.5 h]``): its air state is the instantaneous record at
+its middle, its radiation the centred record as it is, and its precipitation the mean rate
+over the same 3 hours, which the records give as ``(prec(t) + prec(t + 3 h)) / 2`` (each
+record covers half of the step). So precipitation is neither late nor early with respect to
+the temperature that decides its phase (FFROZP), and water is conserved (every record is
+split between the two steps it overlaps). See ``docs/inputs.md``.
 
 Each variable must be in its CMFD unit; the usual spellings of that unit are accepted
 (``kg/kg``, ``m/s``, ``W/m2``, ``mm/h`` ...). A file in another unit (temp in degC, prec in mm/day,
@@ -49,6 +61,7 @@ __all__ = [
     "FILE_PATTERNS",
     "VarSpec",
     "month_file",
+    "step_precipitation",
     "month_times",
     "read_grid",
     "read_month",
@@ -153,6 +166,23 @@ CMFD_VARS: dict[str, VarSpec] = {
         1.0 / 3600.0, (0.0, 500.0 / 3600.0),
     ),
 }
+
+
+def step_precipitation(records: np.ndarray, next_record: np.ndarray | None = None
+                       ) -> np.ndarray:
+    """Mean precipitation rate of each model step from CMFD ``prec`` records.
+
+    ``records`` (..., nstep) are the records ``prec(t_i)``, each the mean rate over
+    ``[t_i - 3 h, t_i]``; the step labelled ``t_i`` covers ``[t_i - 1.5 h, t_i + 1.5 h]``, whose
+    mean rate is ``(prec(t_i) + prec(t_i + 3 h)) / 2``. ``next_record`` (...) is the record
+    after the last one (the first of the next month); ``None`` (the end of the data) repeats
+    the last record (the rate of the last 1.5 hours is taken as that of the 3 hours before).
+    Units are kept; the result is float64.
+    """
+    p = np.asarray(records, dtype=np.float64)
+    nxt = p[..., -1] if next_record is None else np.asarray(next_record, dtype=np.float64)
+    later = np.concatenate([p[..., 1:], nxt[..., None]], axis=-1)
+    return 0.5 * (p + later)
 
 
 def month_file(forcing_dir: str | Path, var: str, year: int, month: int) -> Path:
