@@ -1,7 +1,7 @@
 """The member engine (noahperm.simulation.engine.run_batch, the core of
 noahperm.simulation.members.run_members) on constructed columns.
 
-Three cells driven by the demo's synthetic weather (1979-1984) shifted by -2, 0 and +3 K, and
+Three cells driven by the demo's synthetic weather (1979-1984) shifted by -3, 0 and +3 K, and
 parameter sets of Table 1 applied to them (K members x 3 cells, member-major). Checks:
 
 (a) a warm spin-up from the default model's equilibrium, with perturbed parameters, ends
@@ -37,7 +37,7 @@ from noahperm.model.tables import load_tables
 from noahperm.point.input_file import read_point_input
 from noahperm.simulation import engine as S
 
-SHIFT = np.array([-2.0, 0.0, 3.0])
+SHIFT = np.array([-3.0, 0.0, 3.0])  # no cell near a regime change (multiple equilibria)
 #: perturbed parameters that leave every cell's frozen/unfrozen regime as it is (see (a))
 PERTURBED = {"CSOIL": 2.6e6, "SBETA": -1.5, "CZIL": 0.3, "SALP": 3.0, "FXEXP": 1.5}
 OTHERS = ({}, {"TBOT": 0.5, "CSOIL": 2.0e6, "RS@7": 0.2})
@@ -213,3 +213,47 @@ def test_bad_parameter_sets_are_input_errors_naming_file_and_key(tmp_path, text,
     assert str(path) in str(exc.value)
     if field:
         assert field in str(exc.value)
+
+
+def test_day_of_steps_utc_and_beijing_time():
+    t = np.arange(np.datetime64("2000-12-31T12:00"), np.datetime64("2001-01-01T12:00"),
+                  np.timedelta64(3, "h"))
+    # the step labelled t ends at t + 1.5 h: in UTC the day of 21:00 is its own
+    assert S.day_of_steps(t).tolist() == [np.datetime64("2000-12-31", "D")] * 4 + \
+        [np.datetime64("2001-01-01", "D")] * 4
+    # UTC+8: the states at 16:30 UTC (00:30 local) and later belong to the next day
+    bj = S.day_of_steps(t, 8.0)
+    assert bj[:1].tolist() == [np.datetime64("2000-12-31", "D")]
+    assert (bj[1:] == np.datetime64("2001-01-01", "D")).all()
+
+
+def test_local_daily_means_join_across_years_and_equal_a_continuous_run(case):
+    """Days of UTC+8 straddle the calendar years the engine runs one at a time: their parts
+    are joined, incomplete days (first and last of the run) left out, and the result equals
+    the means of one continuous run over the local days."""
+    cols, zsoil, green, source = case
+    model = members(case, [{}])
+    t_air = source.data[:, :, L.F_SFCTMP].mean(axis=1)
+    start = S.initial_state(cols, zsoil, t_air + 2.0)
+    years = (1979, 1980)
+    daily = np.array([1, 2])
+    res = S.transient(model, start.copy(), source, years, daily_columns=daily,
+                      day_offset_hours=8.0)
+    utc = S.transient(model, start.copy(), source, years, daily_columns=daily)
+    assert np.array_equal(res.annual, utc.annual)
+    # reference: one chunk over both years, steps grouped by local day
+    sub, st = model.subset(daily), start.take(daily)
+    parts = [source.read(daily, y) for y in range(years[0], years[1] + 1)]
+    times = np.concatenate([p[0] for p in parts])
+    data = np.concatenate([p[1] for p in parts], axis=1)
+    f8 = S.with_green_fraction(data, times, sub.green_monthly)
+    uday, period = np.unique(S.day_of_steps(times, 8.0), return_inverse=True)
+    agg, count = new_aggregates(daily.size, uday.size, zsoil.size)
+    S.run_chunk(sub, st, f8, times, period.astype(np.int64), agg, count)
+    a = finish_aggregates(agg, count)
+    full = count == 8
+    assert not full[0] and not full[-1] and full[1:-1].all()  # 1979-01-01 local: 7 steps
+    assert np.array_equal(res.daily_times, uday[full])
+    assert np.datetime64("1980-01-01") in res.daily_times  # the day across the years
+    np.testing.assert_allclose(res.daily_stc, a[:, full, A_TSUM], rtol=1e-13)
+    np.testing.assert_allclose(res.daily_sh2o, a[:, full, A_WSUM], rtol=1e-13)

@@ -537,6 +537,13 @@ def test_cli(tmp_path):
                         str(tmp_path / "o"), "--quiet"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "o" / "observations.nc").is_file()
+    r = subprocess.run([*run, "--raw-dir", str(tmp_path / "raw"), "--out-dir",
+                        str(tmp_path / "o5"), "--config-json",
+                        '{"observations": {"active_layer_utc_offset_hours": 5.5}}'],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    with xr.open_dataset(tmp_path / "o5" / "observations.nc") as ds:
+        assert "UTC+05:30" in ds["time"].attrs["long_name"]
     (tmp_path / "raw" / "observations" / "boreholes.csv").write_text("site\n")
     r = subprocess.run([*run, "--raw-dir", str(tmp_path / "raw"), "--out-dir",
                         str(tmp_path / "o")], capture_output=True, text=True)

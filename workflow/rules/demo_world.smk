@@ -45,7 +45,7 @@ if demo_enabled():
             cmd=NOAHPERM,
             raw_dir=raw_root,
             truth_dir=parent_of_output,
-            config=config_json("truth", "simulation", "forcing", "domain"),
+            config=config_json("truth", "simulation", "forcing", "domain", "observations"),
         threads: 8  # kernel threads (capped at --cores)
         resources:
             mem_mb=2000,  # one block of columns and a year of the network's daily series

@@ -63,6 +63,7 @@ rule prepare_observations:
         cmd=NOAHPERM,
         raw_dir=raw_root,
         out_dir=parent_of_output,
+        config=config_json("observations"),
     threads: 1
     resources:
         mem_mb=1000,  # the observation workbook
@@ -74,4 +75,5 @@ rule prepare_observations:
         "../envs/noahperm.yaml"
     shell:
         "{params.cmd} prepare_observations --raw-dir {params.raw_dir:q}"
-        " --domain {input.domain:q} --out-dir {params.out_dir:q} > {log} 2>&1"
+        " --domain {input.domain:q} --out-dir {params.out_dir:q}"
+        " --config-json {params.config:q} > {log} 2>&1"

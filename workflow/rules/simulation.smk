@@ -71,7 +71,7 @@ rule simulate:
         state=directory(results("{experiment}/{member}/state.zarr")),
     params:
         cmd=NOAHPERM,
-        config=config_json("forcing", "simulation"),
+        config=config_json("forcing", "simulation", "observations"),
         checkpoints=results("{experiment}/{member}/checkpoints"),
         out_dir=parent_of_output,
     threads: 8  # kernel threads (capped at --cores)

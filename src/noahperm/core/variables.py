@@ -33,6 +33,7 @@ __all__ = [
     "attrs",
     "var_attrs",
     "layer_coordinates",
+    "utc_label",
     "write_point_netcdf",
 ]
 
@@ -270,7 +271,7 @@ STORES: dict[str, dict[str, StoreVar]] = {
                                (("instance_dimension", "site"),)),
         "kind": StoreVar("1", "kind of observation"),
         "depth": StoreVar("m", "depth below the ground surface", None, (("positive", "down"),)),
-        "time": StoreVar("", "day (active_layer) or 1 January of the year (borehole)"),
+        "time": StoreVar("", "day ({base}; active_layer) or 1 January of the year (borehole)"),
         "value": StoreVar("degC", "ground temperature: daily mean (active_layer) or "
                                   "calendar-year mean (borehole)", "soil_temperature"),
     },
@@ -304,7 +305,7 @@ STORES: dict[str, dict[str, StoreVar]] = {
         "depth": StoreVar("m", "probe depth below the surface", "depth",
                           (("positive", "down"),)),
         "cell": StoreVar("1", "model cell holding the probe"),
-        "time": StoreVar("", "day (UTC)", "time"),
+        "time": StoreVar("", "day ({base}) over which the daily mean is taken", "time"),
     },
     # results/{experiment}/{member}/permafrost.zarr (noahperm.diagnostics.stage)
     "permafrost": {
@@ -369,6 +370,14 @@ def attrs(name: str, store: str | None = None, fill=None, **extra) -> dict:
     out.update(info.extra)
     out.update(extra)
     return out
+
+
+def utc_label(offset_hours: float) -> str:
+    """``UTC``, ``UTC+08:00``, ``UTC-03:30``: a time base ``offset_hours`` ahead of UTC."""
+    if offset_hours == 0:
+        return "UTC"
+    minutes = int(round(abs(offset_hours) * 60))
+    return f"UTC{'+' if offset_hours > 0 else '-'}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def var_attrs(name: str) -> dict[str, str]:

@@ -57,8 +57,8 @@ def run_make_demo_inputs(args: argparse.Namespace) -> int:
 
 def add_make_truth(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config-json", required=True, metavar="JSON",
-                   help="the run configuration as JSON: sections truth, simulation, forcing "
-                        "and domain")
+                   help="the run configuration as JSON: sections truth, simulation, forcing, "
+                        "domain and observations")
     p.add_argument("--domain", type=Path, required=True, metavar="DOMAIN.zarr",
                    help="results/inputs/domain.zarr")
     p.add_argument("--forcing", type=Path, required=True, metavar="FORCING.zarr",

@@ -71,11 +71,24 @@ def add_prepare_observations(p: argparse.ArgumentParser) -> None:
                         "sites are not placed on cells")
     p.add_argument("--out-dir", type=Path, required=True, metavar="OUT_DIR",
                    help="directory for observations.nc (e.g. results/inputs/obs)")
+    p.add_argument("--config-json", default=None, metavar="JSON",
+                   help="config section 'observations' as JSON (the workbook's time base; "
+                        "default: the schema's)")
 
 
 def run_prepare_observations(args: argparse.Namespace) -> int:
     from noahperm.inputs.observations.store import prepare
 
-    path = prepare(None, args.raw_dir, args.domain, args.out_dir)
+    config = None
+    if args.config_json:
+        import json
+
+        try:
+            config = json.loads(args.config_json)
+        except json.JSONDecodeError as exc:
+            from noahperm.core.errors import InputError
+
+            raise InputError(f"not valid JSON: {exc}", field="--config-json") from None
+    path = prepare(config, args.raw_dir, args.domain, args.out_dir)
     print(path)
     return 0

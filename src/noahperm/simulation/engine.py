@@ -72,6 +72,22 @@ from noahperm.point.input_file import month_weights
 log = logging.getLogger(__name__)
 
 DT = 10800.0  # model time step [s]
+STEPS_PER_DAY = int(round(86400.0 / DT))
+
+
+def day_of_steps(times: np.ndarray, day_offset_hours: float = 0.0) -> np.ndarray:
+    """The day (``datetime64[D]``, in the time base ``day_offset_hours`` ahead of UTC, e.g. 8
+    for Beijing Time) of the state after each step labelled ``times`` (UTC).
+
+    The step labelled ``t`` covers ``[t - DT/2, t + DT/2]`` (the CMFD convention,
+    ``noahperm.inputs.forcing.cmfd``), so its state is that of the instant ``t + DT/2``; a
+    day's mean is the mean of the states whose instants fall within that day. In UTC these are
+    01:30 ... 22:30 (centred on noon); in UTC+8 they are 00:30 ... 21:30 local time, the
+    choice of 8 consecutive 3-hourly states nearest to centring on local noon (1 h early; the
+    other, 03:30 ... 24:30, is 2 h late).
+    """
+    shift = np.timedelta64(int(round(DT / 2 + 3600.0 * float(day_offset_hours))), "s")
+    return (np.asarray(times).astype("datetime64[s]") + shift).astype("datetime64[D]")
 
 Progress = Callable[[int, int], None]
 
@@ -543,10 +559,10 @@ class DailyMeans:
         self._data: dict[int, tuple] = {}
         self._rows = rows
 
-    def add(self, year: int, times, stc, sh2o) -> None:
+    def add(self, year: int, times, stc, sh2o, count) -> None:
         self._years.append(year)
         if self._ck is None:
-            self._data[year] = (times, stc, sh2o)
+            self._data[year] = (times, stc, sh2o, count)
 
     def select(self, rows) -> DailyMeans:
         view = DailyMeans.__new__(DailyMeans)
@@ -557,23 +573,48 @@ class DailyMeans:
 
     def _year(self, year):
         if self._ck is None:
-            t, s, w = self._data[year]
+            t, s, w, c = self._data[year]
         else:
             z = self._ck.load(f"daily_{year}")
             if z is None:
                 raise SimulationError(f"the spooled daily means of {year} are gone")
-            t, s, w = z["daily_times"], z["daily_stc"], z["daily_sh2o"]
+            t, s, w, c = z["daily_times"], z["daily_stc"], z["daily_sh2o"], z["daily_count"]
         if self._rows is not None:
             s, w = s[self._rows], w[self._rows]
-        return t, s, w
+        return t, s, w, c
 
     def arrays(self):
-        """(times, stc, sh2o) over all years."""
+        """(times, stc, sh2o) over all years: complete days only.
+
+        With days in a time base other than UTC (``transient(day_offset_hours=...)``) a day
+        can straddle two calendar years of the run: its two parts are joined (means weighted
+        by their step counts). The days the run does not cover completely (the first and last
+        of such a run) are left out.
+        """
         parts = [self._year(y) for y in self._years]
         if not parts:
             return None, None, None
-        return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts], 1),
-                np.concatenate([p[2] for p in parts], 1))
+        t, s, w, c = parts[0]
+        joined = [[t], [s], [w], [c]]
+        for t2, s2, w2, c2 in parts[1:]:
+            if t2.size and joined[0][-1].size and t2[0] == joined[0][-1][-1]:
+                c1 = joined[3][-1][-1]
+                tot = c1 + c2[0]
+                for j, new in ((1, s2), (2, w2)):
+                    last = joined[j][-1]
+                    merged = (last[:, -1] * c1 + new[:, 0] * c2[0]) / tot
+                    joined[j][-1] = np.concatenate([last[:, :-1], merged[:, None]], axis=1)
+                joined[3][-1] = np.concatenate([joined[3][-1][:-1], [tot]])
+                t2, s2, w2, c2 = t2[1:], s2[:, 1:], w2[:, 1:], c2[1:]
+            for j, a in enumerate((t2, s2, w2, c2)):
+                joined[j].append(a)
+        t = np.concatenate(joined[0])
+        s = np.concatenate(joined[1], 1)
+        w = np.concatenate(joined[2], 1)
+        full = np.concatenate(joined[3]) == STEPS_PER_DAY
+        if full.all():
+            return t, s, w
+        return t[full], s[:, full], w[:, full]
 
 
 @dataclass
@@ -630,11 +671,12 @@ def transient(model: Model, state: State, source, years: tuple[int, int],
               daily_columns: Sequence[int] = (), block_cells: int = 512,
               checkpoints: Checkpoints | None = None, progress: Progress | None = None, *,
               class_years: Sequence[int] = (), annual: bool = True,
-              spool_daily: bool = False) -> TransientResult:
+              spool_daily: bool = False, day_offset_hours: float = 0.0) -> TransientResult:
     """Run ``years`` (inclusive) from ``state`` (updated in place to the final state).
 
     ``daily_columns``: columns with daily means (rows of the result's ``daily`` in this order;
-    filled by the driver in the same pass as the annual aggregates). ``class_years``: years
+    filled by the driver in the same pass as the annual aggregates), over the days of the
+    time base ``day_offset_hours`` ahead of UTC (:func:`day_of_steps`). ``class_years``: years
     whose frozen-ground class is returned. ``annual``: keep the annual aggregates of every
     year. ``spool_daily``: daily means stay in the checkpoint files only.
     """
@@ -660,11 +702,12 @@ def transient(model: Model, state: State, source, years: tuple[int, int],
             state.put(slice(None), State.from_dict(ck))
             cur = ck["annual"]
             if dmeans is not None:
-                dmeans.add(year, dk["daily_times"], dk["daily_stc"], dk["daily_sh2o"])
+                dmeans.add(year, dk["daily_times"], dk["daily_stc"], dk["daily_sh2o"],
+                           dk["daily_count"])
             del dk
         else:
             cur = np.empty((ncol, NAGG, nsoil))
-            d_stc = d_sh2o = uday = dperiod = None
+            d_stc = d_sh2o = uday = dperiod = dcount = None
             for cells, idx in todo:
                 sub = model.subset(idx)
                 st = state.take(idx)
@@ -675,7 +718,7 @@ def transient(model: Model, state: State, source, years: tuple[int, int],
                 mine = rows >= 0
                 if mine.any():
                     if uday is None:
-                        uday, dperiod = np.unique(times.astype("datetime64[D]"),
+                        uday, dperiod = np.unique(day_of_steps(times, day_offset_hours),
                                                   return_inverse=True)
                         dperiod = dperiod.astype(np.int64)
                         d_stc = np.empty((daily.size, uday.size, nsoil))
@@ -696,8 +739,8 @@ def transient(model: Model, state: State, source, years: tuple[int, int],
             if daily.size:
                 if checkpoints:
                     checkpoints.save(f"daily_{year}", daily_times=uday, daily_stc=d_stc,
-                                     daily_sh2o=d_sh2o)
-                dmeans.add(year, uday, d_stc, d_sh2o)
+                                     daily_sh2o=d_sh2o, daily_count=dcount)
+                dmeans.add(year, uday, d_stc, d_sh2o, dcount)
             if checkpoints:
                 checkpoints.save(f"transient_{year}", **state.as_dict(), annual=cur)
             log.info("transient year %d done (%d columns)", year, ncol)
@@ -730,7 +773,7 @@ def run_batch(model: Model, source, *, start: Start, settings: SpinupSettings | 
               years: tuple[int, int] | None = None, daily_cells: Sequence[int] = (),
               class_years: Sequence[int] = (), annual: bool = True, block_cells: int = 512,
               checkpoint_dir=None, identity: Mapping | None = None, spool_daily: bool = False,
-              keep_spun_up: bool = True,
+              keep_spun_up: bool = True, day_offset_hours: float = 0.0,
               progress: Callable[[str], Progress] | None = None,
               params: Sequence[Mapping] | None = None) -> list[MemberResult]:
     """Spin-up (``start``: ``ColdSpinup``, ``WarmSpinup`` or, for none, ``FromState``) and
@@ -738,7 +781,8 @@ def run_batch(model: Model, source, *, start: Start, settings: SpinupSettings | 
 
     ``daily_cells`` are cell positions (0..ncell-1) with daily means, in every member;
     ``class_years`` years whose frozen-ground class is returned; ``annual`` keeps the annual
-    aggregates. ``checkpoint_dir`` makes the run resumable (identity: the model's fingerprint,
+    aggregates; ``day_offset_hours``: the daily means' days are those of this time base (hours
+    ahead of UTC; :func:`day_of_steps`). ``checkpoint_dir`` makes the run resumable (identity: the model's fingerprint,
     the start, the settings, the responses and ``identity``). ``progress(label)`` returns a
     ``progress(i, n)`` callback.
     """
@@ -768,12 +812,13 @@ def run_batch(model: Model, source, *, start: Start, settings: SpinupSettings | 
         dcols = (np.arange(k)[:, None] * n + dcells[None, :]).ravel()
         tr_id = {"stage": "transient", **base, "years": [int(y) for y in years],
                  "daily": dcells.tolist(), "class_years": [int(y) for y in class_years],
-                 "annual": bool(annual)}
+                 "annual": bool(annual), "day_offset_hours": float(day_offset_hours)}
         if checkpoint_dir is not None:
             ck_tr = Checkpoints(checkpoint_dir, tr_id)
         res = transient(model, state, source, years, dcols, block_cells, ck_tr,
                         progress and progress("transient"), class_years=class_years,
-                        annual=annual, spool_daily=spool_daily)
+                        annual=annual, spool_daily=spool_daily,
+                        day_offset_hours=day_offset_hours)
     out = []
     for m in range(k):
         cols = np.arange(m * n, (m + 1) * n)

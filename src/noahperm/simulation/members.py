@@ -54,6 +54,13 @@ def simulation_config(sim_cfg: Mapping | None) -> dict:
     return with_defaults(sim_cfg, "simulation")
 
 
+def site_day_offset_hours(cfg: Mapping | None) -> float:
+    """Hours ahead of UTC of the days of the sites' daily means (config
+    ``observations.active_layer_utc_offset_hours``; the schema's default if absent)."""
+    obs = with_defaults((cfg or {}).get("observations"), "observations")
+    return float(obs["active_layer_utc_offset_hours"])
+
+
 def load_parameter_set(path) -> dict[str, float]:
     """A parameter set from JSON (``{}`` or a missing path: the default model); InputError
     naming the file and key for anything that is not a JSON object of Table 1 keys with
@@ -123,6 +130,7 @@ def run_members(domain, forcing_path, param_sets: Sequence[Mapping[str, float]],
                 daily_cells: Sequence[int] | str = (), class_years: Sequence[int] = (),
                 block_cells: int | None = None, checkpoints=None,
                 identity: Mapping | None = None, spool_daily: bool = False,
+                day_offset_hours: float = 0.0,
                 progress: Callable[[str], Progress] | None = None) -> list[MemberResult]:
     """Run ``param_sets`` (K dicts of Table 1 keys; ``{}`` = default) over ``cells`` (domain
     cell numbers; default: the active cells) and return one ``MemberResult`` per set.
@@ -134,7 +142,9 @@ def run_members(domain, forcing_path, param_sets: Sequence[Mapping[str, float]],
         spin-up); a state has one column per cell (used by every member) or per member and cell.
     years : the transient's first and last year (None: spin-up only).
     annual, daily_cells, class_years : the responses (see the module docstring); daily cells
-        are positions in ``cells`` (0..N-1) or ``"all"``.
+        are positions in ``cells`` (0..N-1) or ``"all"``; their days are those of the time
+        base ``day_offset_hours`` ahead of UTC (``engine.day_of_steps``; config
+        ``observations.active_layer_utc_offset_hours`` for the observation sites).
     checkpoints : a directory: the run resumes from it after an interruption (the caller
         removes it, ``engine.clear_checkpoints``, once its products are written); the identity
         covers the model, the start, the settings, the responses, the forcing store and
@@ -162,4 +172,4 @@ def run_members(domain, forcing_path, param_sets: Sequence[Mapping[str, float]],
                      daily_cells=daily_cells, class_years=class_years, annual=annual,
                      block_cells=int(sim["block_cells"] if block_cells is None else block_cells),
                      checkpoint_dir=checkpoints, identity=ident, spool_daily=spool_daily,
-                     progress=progress, params=[dict(p) for p in param_sets])
+                     day_offset_hours=day_offset_hours, progress=progress, params=[dict(p) for p in param_sets])

@@ -31,7 +31,7 @@ import pandas as pd
 import xarray as xr
 
 from noahperm.core.fileio import write_csv
-from noahperm.core.variables import attrs
+from noahperm.core.variables import attrs, utc_label
 from noahperm.core.zarrio import atomic_zarr, open_complete
 from noahperm.diagnostics.permafrost import node_depths
 from noahperm.kernel import layout as L
@@ -43,6 +43,7 @@ from noahperm.simulation.members import (  # noqa: F401  (build_model: part of t
     load_parameter_set,
     run_members,
     simulation_config,
+    site_day_offset_hours,
 )
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,10 @@ def observation_probes(obs_path, cell_ids):
     return probes, np.unique(probes["column"].to_numpy(int))
 
 
-def sites_dataset(res: S.TransientResult, probes, daily_cols, sld, info) -> xr.Dataset:
+def sites_dataset(res: S.TransientResult, probes, daily_cols, sld, info,
+                  day_offset_hours: float = 0.0) -> xr.Dataset:
+    """Daily means at the probes (site, depth); days of the time base ``day_offset_hours``
+    ahead of UTC (attribute ``utc_offset_hours`` of ``time``)."""
     depth = node_depths(sld)
     pos = {int(c): i for i, c in enumerate(daily_cols)}
     n = len(probes)
@@ -133,7 +137,9 @@ def sites_dataset(res: S.TransientResult, probes, daily_cols, sld, info) -> xr.D
         coords={"site": ("probe", probes["site"].astype(str).to_numpy(), attrs("site", "sites")),
                 "depth": ("probe", probes["depth_m"].to_numpy(float), attrs("depth", "sites")),
                 "cell": ("probe", probes["cell"].to_numpy(int), attrs("cell", "sites")),
-                "time": ("time", times.astype("datetime64[ns]"), attrs("time", "sites"))},
+                "time": ("time", times.astype("datetime64[ns]"),
+                         attrs("time", "sites", fill={"base": utc_label(day_offset_hours)},
+                               utc_offset_hours=float(day_offset_hours)))},
         attrs=info)
 
 
@@ -178,9 +184,10 @@ def run_transient(cfg: Mapping, domain_path, forcing_path, params_path, spinup_s
     probes, daily_cols = observation_probes(obs_path, cell_ids)
     years = (int(sim["years"][0]), int(sim["years"][1]))
     t0 = time.perf_counter()
+    offset = site_day_offset_hours(cfg)
     [member] = run_members(domain, forcing_path, [params], sim_cfg=sim,
                            spinup=S.FromState(state), years=years, daily_cells=daily_cols,
-                           checkpoints=checkpoint_dir,
+                           checkpoints=checkpoint_dir, day_offset_hours=offset,
                            progress=S.progress_bar if progress else None)
     res = member.transient
     log.info("transient %d-%d of %d cells in %.1f s", years[0], years[1], cell_ids.size,
@@ -192,7 +199,7 @@ def run_transient(cfg: Mapping, domain_path, forcing_path, params_path, spinup_s
     ds = annual_dataset(res, domain, cell_ids, sld, info)
     with atomic_zarr(out_dir / "annual.zarr", product="annual", marker_info=info) as tmp:
         ds.to_zarr(tmp, mode="w", consolidated=False)
-    ds = sites_dataset(res, probes, daily_cols, sld, info)
+    ds = sites_dataset(res, probes, daily_cols, sld, info, offset)
     with atomic_zarr(out_dir / "sites.zarr", product="sites", marker_info=info) as tmp:
         ds.to_zarr(tmp, mode="w", consolidated=False)
     write_state(out_dir / "state.zarr", member.state, domain, cell_ids, sld, info)

@@ -85,8 +85,14 @@ def active_layer_table(sites: list[Site], daily_times, daily_stc, depth_nodes, s
             if s.first + shift < s.last:
                 s.first = s.first + shift
                 s.notes.append(f"starts {shift} late")
+        # the model's daily means cover complete days of the observations' time base only
+        # (the first local day of a run in UTC+8 is incomplete and left out)
+        s.first, s.last = max(s.first, days_all[0]), min(s.last, days_all[-1])
         days = day_range(s.first, s.last)
         sel = np.searchsorted(days_all, days)
+        if not np.array_equal(days_all[np.minimum(sel, days_all.size - 1)], days):
+            raise ValueError(f"site {s.name}: days {s.first}..{s.last} are not all in the "
+                             "model's daily means")
         cal = s.name in CALIBRATION_SITES
         rate = float(gaps["calibration_outages_per_year" if cal else "outages_per_year"])
         count = int(rng.poisson(rate * days.size / 365.25))

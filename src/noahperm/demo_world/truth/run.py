@@ -23,7 +23,12 @@ import numpy as np
 from noahperm.diagnostics.permafrost import PERMAFROST, class_area
 from noahperm.kernel.driver import AGG_NAMES
 from noahperm.simulation.engine import ColdSpinup, TransientResult, clear_checkpoints
-from noahperm.simulation.members import domain_cells, run_members, simulation_config
+from noahperm.simulation.members import (
+    domain_cells,
+    run_members,
+    simulation_config,
+    site_day_offset_hours,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +66,7 @@ def run_member(cfg: Mapping, domain, forcing_path, params: Mapping[str, float],
                            daily_cells="all" if all_daily else (),
                            spool_daily=all_daily and checkpoint_dir is not None,
                            checkpoints=checkpoint_dir, identity={"stage": "truth"},
-                           progress=progress)
+                           day_offset_hours=site_day_offset_hours(cfg), progress=progress)
     table = member.spinup_table
     log.info("member of %d cells, %d-%d: %.1f s; spin-up: %d converged, %d-%d years",
              table["years"].size, years[0], years[1], time.perf_counter() - t0,

@@ -40,6 +40,7 @@ from noahperm.core.config import with_defaults
 from noahperm.core.errors import InputError
 from noahperm.core.fileio import write_netcdf
 from noahperm.core.variables import attrs as var_attrs
+from noahperm.core.variables import utc_label
 from noahperm.inputs.observations.boreholes import empty_boreholes, read_boreholes
 from noahperm.inputs.observations.sites import assign_cells, match_location, read_site_locations
 from noahperm.inputs.observations.workbook import empty_table, read_active_layer_workbook
@@ -115,7 +116,8 @@ def _obs_table(al: pd.DataFrame, bh: pd.DataFrame, sites: pd.DataFrame) -> pd.Da
     return obs.sort_values(["site_index", "kind", "depth", "time"], ignore_index=True)
 
 
-def build_dataset(al: pd.DataFrame, bh: pd.DataFrame, sites: pd.DataFrame, attrs=None):
+def build_dataset(al: pd.DataFrame, bh: pd.DataFrame, sites: pd.DataFrame, attrs=None,
+                  day_offset_hours: float = 8.0):
     """The store's ``xarray.Dataset`` from the tables (``sites`` with the cell columns)."""
     import xarray as xr
 
@@ -143,7 +145,9 @@ def build_dataset(al: pd.DataFrame, bh: pd.DataFrame, sites: pd.DataFrame, attrs
                      a("kind", flag_values=np.arange(len(KINDS), dtype=np.int8),
                        flag_meanings=" ".join(KINDS))),
             "depth": ("obs", obs["depth"].to_numpy(np.float64), a("depth")),
-            "time": ("obs", obs["time"].to_numpy("datetime64[ns]"), a("time")),
+            "time": ("obs", obs["time"].to_numpy("datetime64[ns]"),
+                     var_attrs("time", "observations",
+                               fill={"base": utc_label(day_offset_hours)})),
             "value": ("obs", obs["value"].to_numpy(np.float64), a("value")),
         },
         coords={"site": ("site", np.asarray(sites["site"], dtype=str), a("site"))},
@@ -187,7 +191,10 @@ def prepare(config: Mapping | None, raw_dir: str | Path | None, domain_zarr: str
             out_dir: str | Path | None) -> Path:
     """Build ``<out_dir>/observations.nc`` from the raw observation files.
 
-    ``raw_dir`` defaults to ``config["raw_dir"]``, ``out_dir`` to
+    ``config["observations"]["active_layer_utc_offset_hours"]`` (schema default 8, Beijing
+    Time) is the time base of the workbook's days, recorded in the store (global attribute
+    ``active_layer_utc_offset_hours`` and the ``time`` long name). ``raw_dir`` defaults to
+    ``config["raw_dir"]``, ``out_dir`` to
     ``<config["results_dir"]>/inputs/obs``. ``domain_zarr`` (a complete ``domain.zarr``) places
     the sites on cells; ``None`` leaves every site ``unassigned``. Returns the store's path.
     """
@@ -219,9 +226,12 @@ def prepare(config: Mapping | None, raw_dir: str | Path | None, domain_zarr: str
         sites = sites.assign(cell=-1, cell_lat=np.nan, cell_lon=np.nan,
                              cell_status="unassigned")
     sources = [str(p) for p in paths.values() if p.is_file()]
+    offset = float(with_defaults(config.get("observations"),
+                                 "observations")["active_layer_utc_offset_hours"])
     ds = build_dataset(al, bh, sites, attrs={
         "source_files": "; ".join(sources) or "none",
-        "domain": str(domain_zarr) if domain_zarr is not None else "none"})
+        "domain": str(domain_zarr) if domain_zarr is not None else "none",
+        "active_layer_utc_offset_hours": offset}, day_offset_hours=offset)
     out = write_store(ds, out_dir / STORE_NAME)
     log.info("wrote %s: %d sites, %d observations", out, ds.sizes["site"], ds.sizes["obs"])
     return out
