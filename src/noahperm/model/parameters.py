@@ -16,6 +16,10 @@ Groups and how a value is applied (``apply_parameters``):
   values (``passive_soil``), so that a zero change leaves the table exactly as it is;
 - site: TBOT, an offset [K] of every column's TBOT (+-1.5 K).
 
+Relative changes must not leave physics: after a set is applied, ``bound_vegetation`` and
+``bound_soil`` clip what it changed (emissivity, albedo, QTZ, MAXSMC at most 1; each MIN at
+most its MAX; DRYSMC <= WLTSMC <= REFSMC <= MAXSMC); see docs/parameters.md.
+
 Key names: ``SBETA``, ``TBOT``, ``RS@7`` (grassland), ``BB@13`` (gravel). Values missing from a
 set keep the defaults. Note: FRZK has no effect with the model's OPT_INF = 2 (docs/kernel.md),
 although Table 1 lists it among the sensitive parameters; Table 1 gives CZIL = 0.2 as default
@@ -152,6 +156,53 @@ def _update_soil_rows(rows: np.ndarray, factors: dict[int, float]) -> None:
         rows[..., slot] = base[..., slot] * (n / o)
 
 
+#: (MIN, MAX) pairs of VEGPARM: the kernel interpolates between them by the green fraction.
+VEGETATION_PAIRS = ((L.P_LAIMIN, L.P_LAIMAX), (L.P_EMISSMIN, L.P_EMISSMAX),
+                    (L.P_ALBEDOMIN, L.P_ALBEDOMAX), (L.P_Z0MIN, L.P_Z0MAX))
+#: Fractions that cannot exceed 1.
+AT_MOST_ONE = (L.P_EMISSMIN, L.P_EMISSMAX, L.P_ALBEDOMIN, L.P_ALBEDOMAX)
+
+
+def bound_vegetation(par: np.ndarray, changed: np.ndarray) -> int:
+    """Keep changed vegetation parameters physical, in place; returns the number of values set.
+
+    Rules (applied to the entries ``changed``, a boolean array like ``par``, so that the tables'
+    own values are never touched): emissivities and albedos at most 1; then each MIN at most its
+    MAX (LAI, emissivity, albedo, roughness): a MIN above its MAX is set to the MAX, i.e. the
+    MAX's change is kept and the MIN follows it. (NROOT is kept within 1..nsoil where it is
+    applied.) Where the tables give MIN = MAX (e.g. USGS 17 and 19), a MIN increase is thus void
+    and a MAX decrease takes the MIN with it.
+    """
+    n = 0
+    for slot in AT_MOST_ONE:
+        bad = changed[:, slot] & (par[:, slot] > 1.0)
+        par[bad, slot] = 1.0
+        n += int(bad.sum())
+    for lo, hi in VEGETATION_PAIRS:
+        bad = (changed[:, lo] | changed[:, hi]) & (par[:, lo] > par[:, hi])
+        par[bad, lo] = par[bad, hi]
+        n += int(bad.sum())
+    return n
+
+
+def bound_soil(rows: np.ndarray, changed: np.ndarray) -> int:
+    """Keep changed soil-parameter rows (..., NSOILP) physical, in place; returns the number
+    of values set: QTZ and MAXSMC at most 1, and DRYSMC <= WLTSMC <= REFSMC <= MAXSMC (each
+    set to the next one up where it exceeds it), on the rows with any change."""
+    row = changed.any(axis=-1)
+    n = 0
+    for slot in (L.SP_QTZ, L.SP_MAXSMC):
+        bad = row & (rows[..., slot] > 1.0)
+        rows[bad, slot] = 1.0
+        n += int(bad.sum())
+    for lo, hi in ((L.SP_REFSMC, L.SP_MAXSMC), (L.SP_WLTSMC, L.SP_REFSMC),
+                   (L.SP_DRYSMC, L.SP_WLTSMC)):
+        bad = row & (rows[..., lo] > rows[..., hi])
+        rows[bad, lo] = rows[bad, hi]
+        n += int(bad.sum())
+    return n
+
+
 def apply_parameters(cols: ColumnArrays, values: dict[str, float], vegtyp=None,
                      soiltyp=None) -> ColumnArrays:
     """A new ColumnArrays with the parameter set ``values`` applied to the defaults ``cols``.
@@ -192,5 +243,8 @@ def apply_parameters(cols: ColumnArrays, values: dict[str, float], vegtyp=None,
         rows = soilidx[sel]
         _update_soil_rows(rows, factors)
         soilidx[sel] = rows
+    bound_vegetation(par, par != cols.par)
+    bound_soil(soilp, soilp != cols.soilp)
+    bound_soil(soilidx, soilidx != cols.soilidx)
     return ColumnArrays(par=par, soilp=soilp, stype=cols.stype.copy(), soilidx=soilidx,
                         vegtyp=np.asarray(vegtyp).copy(), soiltyp=np.asarray(soiltyp).copy())
