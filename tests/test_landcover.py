@@ -198,3 +198,31 @@ def test_corrupt_and_missing_rasters(tmp_path):
         lc.read_raster(path)
     with pytest.raises(InputError, match="map file missing"):
         lc.read_map(tmp_path, "dem")
+
+
+def test_permafrost_map_area_excludes_glacier_and_lake_pixels(tmp_path):
+    # a 24 x 24 pixel map (0.2 x 0.2 deg): permafrost in the north half, also under a glacier
+    # (rows 0-3 of the west half) and a lake (rows 20-23, cols 0-3, not permafrost on the map)
+    pf = np.zeros((24, 24), np.uint8)
+    pf[:12] = 1
+    pf[23, 23] = 255  # nodata
+    glacier = np.zeros((24, 24), np.uint8)
+    glacier[:4, :12] = 1
+    lake = np.zeros((24, 24), np.uint8)
+    lake[20:, :4] = 1
+    kw = {"west": 90.0, "north": 33.2, "nodata": 255}
+    lc.write_raster(tmp_path / "permafrost/permafrost_2010_1km.tif", pf, **kw)
+    lc.write_raster(tmp_path / "masks/glacier_1km.tif", glacier, **kw)
+    lc.write_raster(tmp_path / "masks/lake_1km.tif", lake, **kw)
+    a = lc.permafrost_map_area(tmp_path)
+    lat = 33.2 - (np.arange(24) + 0.5) * lc.FINE_RES
+    pix = lc.cell_area_km2(lat, lc.FINE_RES, lc.FINE_RES)
+    assert a["permafrost_km2"] == pytest.approx(pix[:4].sum() * 12 + pix[4:12].sum() * 24)
+    assert a["excluded_km2"] == pytest.approx(pix[:4].sum() * 12)
+    assert a["valid_km2"] == pytest.approx(
+        pix.sum() * 24 - pix[:4].sum() * 12 - pix[20:].sum() * 4 - pix[23])
+    assert lc.permafrost_map_area(tmp_path / "none") is None
+    # the figure's reference line is this area (it counted the glacier's permafrost before)
+    from noahperm.figures.permafrost_area import map_area_km2
+
+    assert map_area_km2(tmp_path) == a["permafrost_km2"]

@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from noahperm.core import layout
 from noahperm.core.fileio import atomic_file, write_csv
 from noahperm.diagnostics.permafrost import PERMAFROST, T0, class_area, regional_mean
 
@@ -26,19 +25,12 @@ COOLING = (1996, 2000)  # the window the figure highlights
 
 
 def map_area_km2(raw_dir) -> float | None:
-    """Area [km2] of permafrost pixels of the 2010 map (equal-area pixel areas); None if the
-    map does not exist."""
-    from noahperm.inputs.maps import cell_area_km2, read_map
+    """Permafrost area [km2] of the 2010 map, glacier and lake pixels excluded
+    (``noahperm.inputs.maps.permafrost_map_area``); None if the map does not exist."""
+    from noahperm.inputs.maps import permafrost_map_area
 
-    path = layout.raw_path(raw_dir, layout.PERMAFROST_MAP)
-    if not path.is_file():
-        return None
-    r = read_map(raw_dir, "permafrost")
-    rows = np.arange(r.data.shape[1])
-    lat = r.north - (rows + 0.5) * r.res
-    pix = cell_area_km2(lat, r.res, r.res)
-    pf = (r.data[0] == 1) & r.valid[0]
-    return float((pf * pix[:, None]).sum())
+    a = permafrost_map_area(raw_dir)
+    return None if a is None else a["permafrost_km2"]
 
 
 def sen_slope(y: np.ndarray) -> float:

@@ -35,6 +35,7 @@ from noahperm.core.errors import InputError
 __all__ = [
     "FINE_RES",
     "MAPS",
+    "permafrost_map_area",
     "MapSpec",
     "Raster",
     "read_raster",
@@ -278,6 +279,55 @@ def cell_area_km2(lat, dlat: float = COARSE_RES, dlon: float = COARSE_RES) -> np
     north = np.radians(np.clip(lat + dlat / 2, -90, 90))
     south = np.radians(np.clip(lat - dlat / 2, -90, 90))
     return 0.5 * WGS84_A**2 * math.radians(dlon) * (_q(north, e) - _q(south, e))
+
+
+# --- the 2010 permafrost map's area --------------------------------------------------------------
+
+
+def _mask_on(r: Raster, mask: Raster) -> np.ndarray:
+    """(rows, cols) bool of ``r``'s pixels whose nearest ``mask`` pixel is 1 (outside: False)."""
+    lat = r.north - (np.arange(r.data.shape[1]) + 0.5) * r.res
+    lon = r.west + (np.arange(r.data.shape[2]) + 0.5) * r.res
+    mlat = mask.north - (np.arange(mask.data.shape[1]) + 0.5) * mask.res
+    mlon = mask.west + (np.arange(mask.data.shape[2]) + 0.5) * mask.res
+    iy, ix = nearest_index(mlat, lat), nearest_index(mlon, lon)
+    hit = (mask.data[0] == 1) & mask.valid[0]
+    out = hit[np.clip(iy, 0, None)][:, np.clip(ix, 0, None)]
+    out[(iy[:, None] < 0) | (ix[None, :] < 0)] = False
+    return out
+
+
+def permafrost_map_area(raw_dir: str | Path) -> dict[str, float] | None:
+    """Area [km2] of the 2010 permafrost map's permafrost, glaciers and lakes excluded.
+
+    The paper's 1.086e6 km2 (section 3.2) is the Cao map's permafrost area excluding glaciers
+    and lakes; a real map may code permafrost under glacier or lake pixels, so every pixel that
+    the glacier or lake mask (``masks/*_1km.tif``, value 1; nearest mask pixel to the map
+    pixel's centre) marks is left out, whatever the map says. Pixel areas are exact on WGS84
+    (:func:`cell_area_km2`). Returns ``permafrost_km2``, ``excluded_km2`` (permafrost pixels
+    under glacier or lake) and ``valid_km2`` (map pixels with data, masks excluded), or None
+    when there is no map. A missing mask file excludes nothing (logged).
+    """
+    import logging
+
+    path = Path(raw_dir) / MAPS["permafrost"].relpath
+    if not path.is_file():
+        return None
+    r = read_map(raw_dir, "permafrost")
+    lat = r.north - (np.arange(r.data.shape[1]) + 0.5) * r.res
+    pix = cell_area_km2(lat, r.res, r.res)[:, None]
+    masked = np.zeros(r.data.shape[1:], bool)
+    for name in ("glacier", "lake"):
+        if (Path(raw_dir) / MAPS[name].relpath).is_file():
+            masked |= _mask_on(r, read_map(raw_dir, name))
+        else:
+            logging.getLogger(__name__).warning("no %s mask: its pixels are not excluded "
+                                                "from the map's area", name)
+    valid = r.valid[0]
+    pf = valid & (r.data[0] == 1)
+    return {"permafrost_km2": float((pix * (pf & ~masked)).sum()),
+            "excluded_km2": float((pix * (pf & masked)).sum()),
+            "valid_km2": float((pix * (valid & ~masked)).sum())}
 
 
 def write_raster(path: str | Path, data: np.ndarray, *, west: float, north: float,
