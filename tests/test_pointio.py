@@ -543,20 +543,20 @@ def test_write_point_netcdf_rejects_unregistered(tmp_path):
 
 
 def test_write_point_netcdf_is_atomic(tmp_path, monkeypatch):
-    import xarray as xr
+    from noahperm.core import variables
 
     times = np.datetime64("2001-01-01T00:00") + np.arange(4) * np.timedelta64(3, "h")
     target = tmp_path / "point.nc"
     target.write_bytes(b"previous result")
-    real = xr.Dataset.to_netcdf
+    real = variables._write_point_file
     written = []
 
-    def failing(self, path=None, *args, **kwargs):
-        real(self, path, *args, **kwargs)  # a complete temporary file exists ...
+    def failing(path, *args, **kwargs):
+        real(path, *args, **kwargs)  # a complete temporary file exists ...
         written.append(path)
         raise OSError("disk full")  # ... and then the write fails
 
-    monkeypatch.setattr(xr.Dataset, "to_netcdf", failing)
+    monkeypatch.setattr(variables, "_write_point_file", failing)
     with pytest.raises(OSError, match="disk full"):
         write_point_netcdf(target, times, [0.1, 0.2], _outputs(4, 2), {})
     assert written and not os.path.exists(written[0])

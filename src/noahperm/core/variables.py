@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from noahperm.core.fileio import write_netcdf
+from noahperm.core.fileio import atomic_file
 
 __all__ = [
     "VarInfo",
@@ -407,26 +407,45 @@ def _attr_value(v):
     return str(v)
 
 
-def _build_dataset(times, sldpth, outputs, attrs):
-    import xarray as xr
+#: Attributes of the time coordinate, before its encoding (``units``, ``calendar``).
+_TIME_ATTRS = {"standard_name": "time", "long_name": "model time of the step (UTC)", "axis": "T"}
+#: Attributes the writer adds to the layer coordinates after the registry's.
+_COORD_EXTRA = {"depth": {"positive": "down", "axis": "Z"}, "zsoil": {"positive": "up"}}
 
+
+def _encode_times(times) -> tuple[np.ndarray, str]:
+    """``(int64 seconds since the first time, units)`` of ``times``, CF style: the reference
+    date is written ``YYYY-MM-DD`` at midnight, else ``YYYY-MM-DDTHH:MM:SS``."""
     t = np.asarray(times)
     if t.ndim != 1 or t.size == 0:
         raise ValueError("times must be a non-empty 1-D array of datetimes")
     t = t.astype("datetime64[ns]")
+    if np.isnat(t).any():
+        raise ValueError("times must not hold NaT")
+    ns = t.astype(np.int64)
+    offset = ns - ns[0]
+    if (offset % 1_000_000_000).any():
+        raise ValueError("times must be whole seconds apart (they are stored as int64 seconds)")
+    date, clock = np.datetime_as_string(t[0], unit="s").split("T")
+    ref = date if clock == "00:00:00" else f"{date}T{clock}"
+    return offset // 1_000_000_000, f"seconds since {ref}"
+
+
+def _point_layout(times, sldpth, outputs, attrs):
+    """Check the arguments; return what the file holds, in file order: ``(global attributes,
+    dimension sizes, variables)``, each variable ``(name, dims, values, attributes, output)``
+    with ``output`` true for the outputs (compressed, NaN fill value)."""
+    seconds, units = _encode_times(times)
     coords = layer_coordinates(sldpth)
-    nt, nl = t.size, coords["layer"].size
-    sizes = {"time": nt, "layer": nl}
+    sizes = {"time": seconds.size, "layer": coords["layer"].size}
 
-    ds = xr.Dataset(coords={"time": ("time", t)})
-    ds["time"].attrs.update(
-        standard_name="time", long_name="model time of the step (UTC)", axis="T"
-    )
+    variables = [("time", ("time",), seconds,
+                  {**_TIME_ATTRS, "units": units, "calendar": "proleptic_gregorian"}, False)]
     for name, values in coords.items():
-        ds.coords[name] = (VARIABLES[name].dims, values, var_attrs(name))
-    ds["depth"].attrs.update(positive="down", axis="Z")
-    ds["zsoil"].attrs.update(positive="up")
+        variables.append((name, VARIABLES[name].dims, values,
+                          {**var_attrs(name), **_COORD_EXTRA.get(name, {})}, False))
 
+    layered = False
     for name, arr in outputs.items():
         info_attrs = var_attrs(name)  # KeyError for unregistered names
         if name in COORDINATES:
@@ -438,12 +457,43 @@ def _build_dataset(times, sldpth, outputs, attrs):
         want = tuple(sizes[d] for d in dims)
         if a.shape != want:
             raise ValueError(f"{name}: shape {a.shape} does not match its dims {dims} = {want}")
-        ds[name] = (dims, a, info_attrs)
+        if "layer" in dims:  # CF: the layer's auxiliary coordinates
+            info_attrs["coordinates"] = " ".join(sorted(COORDINATES[1:]))
+            layered = True
+        variables.append((name, dims, a, info_attrs, True))
 
     gattrs = {"Conventions": "CF-1.8"}
     gattrs.update({k: _attr_value(v) for k, v in (attrs or {}).items() if v is not None})
-    ds.attrs.update(gattrs)
-    return ds
+    if not layered and "coordinates" not in gattrs:
+        gattrs["coordinates"] = " ".join(sorted(COORDINATES[1:]))  # as xarray: kept findable
+    return gattrs, sizes, variables
+
+
+def _write_point_file(tmp: Path, gattrs: dict, sizes: dict, variables: list) -> None:
+    """Write the NetCDF-4 file ``tmp`` (the sequence of calls of xarray's netCDF4 backend:
+    global attributes, dimensions, then each variable created, given its attributes and
+    written)."""
+    import netCDF4
+
+    with netCDF4.Dataset(tmp, mode="w", format="NETCDF4") as nc:
+        for key, value in gattrs.items():
+            arr = np.asarray(value)
+            if arr.dtype.kind in "US" and arr.size > 1:  # a list of strings: NC_STRING
+                nc.setncattr_string(key, value)
+            else:
+                nc.setncattr(key, value)
+        for dim, size in sizes.items():
+            nc.createDimension(dim, size)
+        for name, dims, values, vattrs, output in variables:
+            # outputs: zlib level 4 with shuffle, fill value NaN; coordinates: contiguous
+            var = nc.createVariable(
+                name, values.dtype, dims, zlib=output, complevel=4, shuffle=True,
+                fletcher32=False, contiguous=False, chunksizes=None, endian="native",
+                least_significant_digit=None, fill_value=np.nan if output else None,
+            )
+            var.setncatts(vattrs)
+            var.set_auto_maskandscale(False)
+            var[...] = values
 
 
 def write_point_netcdf(
@@ -458,33 +508,25 @@ def write_point_netcdf(
         write succeeds: the data go to a temporary file in the same directory, which is renamed
         over ``path`` at the end and removed on any failure.
     times
-        Model time of each step (UTC), anything ``numpy.datetime64`` accepts.
+        Model time of each step (UTC), anything ``numpy.datetime64`` accepts; stored as int64
+        ``seconds since <first time>``, calendar ``proleptic_gregorian``.
     sldpth
         Layer thicknesses [m]; give the ``layer`` coordinates ``zsoil``, ``depth``, ``sldpth``.
     outputs
         Name -> array, each name registered in :data:`VARIABLES` with dims ``(time,)`` or
-        ``(time, layer)``; units and names are stamped from the registry.
+        ``(time, layer)``; units and names are stamped from the registry. Stored as float64,
+        zlib level 4 with shuffle, ``_FillValue`` NaN (the coordinates have none).
     attrs
         Global attributes (``Conventions = "CF-1.8"`` unless given).
 
-    Returns the path written.
+    The file is the one ``xarray.Dataset.to_netcdf`` wrote before (same variables, order,
+    attributes, encoding); it is written with the ``netCDF4`` package directly, so a point
+    run imports neither xarray nor pandas. Returns the path written.
     """
     path = Path(path)
-    ds = _build_dataset(times, sldpth, outputs, attrs)
-    t0 = np.datetime_as_string(ds["time"].values[0], unit="s").replace("T", " ")
-    encoding = {
-        "time": {
-            "units": f"seconds since {t0}",
-            "calendar": "proleptic_gregorian",
-            "dtype": "int64",
-            "_FillValue": None,
-        }
-    }
-    for name in COORDINATES:
-        encoding[name] = {"_FillValue": None}
-    for name in outputs:
-        encoding[name] = {"zlib": True, "complevel": 4, "_FillValue": np.nan}
-
+    layout = _point_layout(times, sldpth, outputs, attrs)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"output directory {str(path.parent)!r} does not exist")
-    return write_netcdf(ds, path, encoding)
+    with atomic_file(path) as tmp:
+        _write_point_file(tmp, *layout)
+    return path
