@@ -23,7 +23,8 @@ def test_help_lists_subcommands(capsys):
 def test_point_help_shows_stable_interface(capsys):
     assert cli.main(["point", "--help"]) == 0
     out = capsys.readouterr().out
-    for flag in ("INPUT", "--out", "--tables", "--mode", "--quiet", "reference", "consistent"):
+    for flag in ("INPUT", "--out", "--tables", "--mode", "--quiet", "reference", "consistent",
+                 "--timings"):
         assert flag in out
 
 
@@ -96,6 +97,18 @@ def test_help_imports_no_stage_module():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip().splitlines()[-1]
     assert out == "[]"
+
+
+def test_point_help_imports_only_the_point_commands_module():
+    """``noahperm point --help`` loads no numpy, Numba or run module: only argument set-up."""
+    code = ("import sys; from noahperm import cli; cli.main(['point', '--help']); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('numpy', 'numba', 'netCDF4', 'xarray') or m.startswith('noahperm.point.')))")
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip().splitlines()[-1]
+    assert out == "['noahperm.point.commands']"
 
 
 def test_none_return_is_success(monkeypatch):

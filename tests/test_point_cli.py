@@ -67,6 +67,20 @@ def test_good_input_writes_netcdf(tmp_path, good_lines, capsys):
     ds.close()
 
 
+def test_timings_on_stderr(tmp_path, good_lines, capsys):
+    inp = tmp_path / "case.in"
+    inp.write_text("".join(_short(good_lines)))
+    code = main(["point", str(inp), "--out", str(tmp_path / "case.nc"), "--quiet", "--timings"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    phases = re.findall(r"^  (\S.*?)\s+(\d+\.\d{3})$", err, re.M)
+    names = [name for name, _ in phases]
+    assert names == ["start-up", "imports", "read input", "tables/columns", "kernel load", "run",
+                     "write", "total"], err
+    seconds = [float(v) for _, v in phases]
+    assert abs(sum(seconds[:-1]) - seconds[-1]) < 0.01  # the phases add up to the total
+
+
 def _broken_namelist(lines):
     out = list(lines)
     i = _namelist_line(out, "/")

@@ -1,13 +1,19 @@
 """Point runs: the reference driver's input format in, NetCDF out.
 
-``noahperm point INPUT --out OUT.nc [--tables DIR] [--mode reference|consistent]``
+``noahperm point INPUT --out OUT.nc [--tables DIR] [--mode reference|consistent] [--timings]``
 reads a file in the format of the authors' single-column driver
-(``noahperm.point.input_file``), runs the column kernel through the parallel driver
-(one column, every step kept) and writes NetCDF with units and long names
-(``noahperm.core.variables``). The initial state is what the reference driver
-sets up: the namelist's soil state, skin temperature, canopy water and snow;
+(``noahperm.point.input_file``), runs the column kernel over every step of it (one column, every
+step kept; :mod:`noahperm.point.driver`, bit for bit the parallel driver's column) and writes
+NetCDF with units and long names (``noahperm.core.variables``). The initial state is what the
+reference driver sets up: the namelist's soil state, skin temperature, canopy water and snow;
 ALBEDO and Z0 from the monthly tables at the start date; EMISSI = 0.96;
 CH = CM = 1e-4; Q1 and (unless sfcdif_option = 1) Z0BRD "not yet computed".
+
+Start-up matters for a point run (the physics of a 5-year 3-hourly run takes well under a
+second), so this path imports only what it needs: numpy, the kernel (Numba, its compiled code
+loaded from the on-disk cache) and netCDF4; no xarray, pandas or dask
+(``tests/test_point_speed.py``). The kernel modules are imported when the run starts, not when
+this module is imported, so that ``--timings`` can tell the phases apart.
 """
 
 from __future__ import annotations
@@ -21,8 +27,6 @@ import numpy as np
 
 from noahperm.core.errors import InputError
 from noahperm.kernel import layout as L
-from noahperm.kernel.column import BADVAL
-from noahperm.kernel.driver import STATUS_OK, new_aggregates, no_daily, run_columns
 from noahperm.model.columns import ColumnSpec, build_columns
 from noahperm.model.tables import Tables, load_tables
 from noahperm.point.input_file import PointInput, read_point_input
@@ -66,6 +70,8 @@ def column_spec(inp: PointInput) -> ColumnSpec:
 
 def initial_state(inp: PointInput) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The reference driver's state before step 1: (sstate, stc, smc, sh2o)."""
+    from noahperm.kernel.column import BADVAL
+
     s = np.zeros(L.NSTATE)
     s[L.S_T1] = inp.t1
     s[L.S_CMC] = inp.cmc
@@ -96,28 +102,50 @@ def _check_supported(inp: PointInput) -> None:
                          "LAI from the green fraction", path=inp.path, field="Rdlai2d")
 
 
-def run_point(inp: PointInput, tables: Tables | None = None, mode: str = "reference") -> PointResult:
-    """Run the column kernel over every step of ``inp``; keep every step."""
+def _mark(timings, name: str) -> None:
+    if timings is not None:
+        timings.mark(name)
+
+
+def load_kernel(args: tuple):
+    """The compiled point driver for the types of ``args`` (loaded from Numba's on-disk cache,
+    or compiled and cached on the first run): imports the kernel, then resolves the overload,
+    so that the call itself only runs. Pure Python under ``NUMBA_DISABLE_JIT=1``."""
+    from noahperm.point.driver import run_column
+
+    compile_ = getattr(run_column, "compile", None)
+    if compile_ is not None:
+        import numba
+
+        compile_(tuple(numba.typeof(a) for a in args))
+    return run_column
+
+
+def run_point(inp: PointInput, tables: Tables | None = None, mode: str = "reference",
+              timings=None) -> PointResult:
+    """Run the column kernel over every step of ``inp``; keep every step.
+
+    ``timings`` (a :class:`noahperm.point.timings.Phases`, optional) gets the phases
+    ``tables/columns``, ``kernel load`` and ``run``."""
     _check_supported(inp)
     tables = tables if tables is not None else load_tables()
     cols = build_columns([column_spec(inp)], tables, mode)
-    s, stc, smc, sh2o = initial_state(inp)
     nsoil = inp.nsoil
     nstep = inp.nsteps
-    sstate = s[None, :].copy()
-    stc, smc, sh2o = stc[None, :], smc[None, :], sh2o[None, :]
-    forcing = np.ascontiguousarray(inp.forcing[None, :, :], dtype=np.float64)
-    zsoil = inp.zsoil[None, :].astype(np.float64)
-    period = np.full(nstep, -1, dtype=np.int64)
-    agg, _ = new_aggregates(1, 1, nsoil)
-    status = np.zeros(1, dtype=np.int64)
-    fail = np.full(1, -1, dtype=np.int64)
-    tstate = np.full((nstep, 1, L.NSTATE + 3 * nsoil), np.nan)
-    tdiag = np.full((nstep, 1, L.NDIAG), np.nan)
-    run_columns(sstate, stc, smc, sh2o, forcing, cols.par, cols.soilp, cols.stype, cols.soilidx,
-                zsoil, float(inp.dt), period, agg, *no_daily(nsoil), status, fail, tstate, tdiag)
-    return PointResult(times=inp.times, state=tstate[:, 0], diag=tdiag[:, 0], nsoil=nsoil,
-                       status=int(status[0]), fail_step=int(fail[0]))
+    forcing = np.ascontiguousarray(inp.forcing, dtype=np.float64)
+    zsoil = np.ascontiguousarray(inp.zsoil, dtype=np.float64)
+    tstate = np.full((nstep, L.NSTATE + 3 * nsoil), np.nan)
+    tdiag = np.full((nstep, L.NDIAG), np.nan)
+    _mark(timings, "tables/columns")
+    s, stc, smc, sh2o = initial_state(inp)  # imports the kernel (BADVAL)
+    args = (s, stc, smc, sh2o, forcing, cols.par[0], cols.soilp[0], cols.stype[0],
+            cols.soilidx[0], zsoil, float(inp.dt), tstate, tdiag)
+    kernel = load_kernel(args)
+    _mark(timings, "kernel load")
+    status, fail = kernel(*args)
+    _mark(timings, "run")
+    return PointResult(times=inp.times, state=tstate, diag=tdiag, nsoil=nsoil,
+                       status=int(status), fail_step=int(fail))
 
 
 # Variables written by ``noahperm point`` (those with a registry entry).
@@ -138,22 +166,29 @@ def result_variables(res: PointResult) -> dict[str, np.ndarray]:
     return out
 
 
-def main(args) -> int:
-    """``noahperm point``: read, run, write; returns the exit code."""
-    from noahperm.core.variables import write_point_netcdf
+def main(args, timings=None) -> int:
+    """``noahperm point``: read, run, write; returns the exit code.
 
+    ``timings`` (a :class:`noahperm.point.timings.Phases`, optional) gets the phases
+    ``read input``, ``tables/columns``, ``kernel load``, ``run`` and ``write``."""
     t0 = time.perf_counter()
     inp = read_point_input(args.input)
+    _mark(timings, "read input")
     tables = load_tables(args.tables) if getattr(args, "tables", None) else load_tables()
     mode = getattr(args, "mode", "reference") or "reference"
-    res = run_point(inp, tables, mode)
+    res = run_point(inp, tables, mode, timings)
+    from noahperm.kernel.driver import STATUS_NONFINITE, STATUS_OK, STATUS_SNOW_DENSITY
+
     if res.status != STATUS_OK:
         step = res.fail_step
         when = str(res.times[step]) if 0 <= step < res.times.size else "?"
-        what = {1: "snow density SNEQV/SNOWH exceeded 1",
-                2: "the state became NaN or infinite"}.get(res.status, "unknown failure")
+        what = {STATUS_SNOW_DENSITY: "snow density SNEQV/SNOWH exceeded 1",
+                STATUS_NONFINITE: "the state became NaN or infinite"}
+        what = what.get(res.status, "unknown failure")
         raise InputError(f"the model failed at step {step + 1} ({when}): {what}; "
                          "no output written", path=inp.path)
+    from noahperm.core.variables import write_point_netcdf
+
     attrs = {
         "title": "noahperm point run",
         "source": "noahperm column kernel (Numba port of the modified Noah LSM v3.4.1, "
@@ -165,6 +200,7 @@ def main(args) -> int:
         "Conventions": "CF-1.8",
     }
     write_point_netcdf(args.out, res.times, inp.sldpth, result_variables(res), attrs)
+    _mark(timings, "write")
     if not getattr(args, "quiet", False):
         print(f"noahperm point: {inp.nsteps} steps x {inp.nsoil} layers in "
               f"{time.perf_counter() - t0:.1f} s -> {args.out}")
