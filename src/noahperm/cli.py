@@ -172,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _before_exit() -> None:
     """The process ends next: move every object into the garbage collector's permanent
     generation, so that the interpreter's final collection skips them. With Numba loaded that
-    collection walks hundreds of thousands of objects (0.1 to 0.2 s, a fifth of a point run);
+    collection walks hundreds of thousands of objects (0.1 to 0.15 s, over a tenth of a point run);
     skipping it loses nothing, as the commands close their files themselves and the memory goes
     back to the system with the process. Only when ``main`` runs as the program
     (``argv`` not given), never for a caller such as the tests."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 #: Packages that Numba imports when it starts although a point run never uses them: SciPy, for
 #: Numba's BLAS and LAPACK bindings (``numpy.linalg`` and ``np.dot`` in compiled code; the
-#: kernel has none), about 0.05 s of a 0.6 s run. Hidden while a ``noahperm point`` process
+#: kernel has none), about 0.08 s of a 1 s run. Hidden while a ``noahperm point`` process
 #: loads Numba, see :func:`_hidden`.
 UNUSED_BY_NUMBA = ("scipy",)
 
