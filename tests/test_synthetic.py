@@ -262,6 +262,30 @@ def test_vegetation_and_soil_follow_climate(world):
     assert (world.soil[:, world.glacier] == 15).all() and (world.soil[:, world.lake] == 16).all()
 
 
+def test_soil_keeps_gravel_and_bedrock_below_the_active_layer(world):
+    """The ground thermal regime (docs/demo_world.md): the table's gravel (13) drains to about
+    0.07 m3 m-3 and conducts about 2.5 W m-1 K-1 thawed, so where it lay within the active
+    layer the demo thawed to 6-14 m. Above 3.3 m (layer nodes 1-9, the plateau's active layer
+    of 1-4 m) land pixels are therefore fine soil or sand; gravel and bedrock come deeper."""
+    from noahperm.demo_world.generator.world import layer_bounds
+
+    top, bot = layer_bounds()
+    mid = 0.5 * (top + bot)
+    land = world.soil[:, ~(world.glacier | world.lake)]
+    shallow = land[mid < 3.3]
+    assert np.isin(shallow, (13, 14)).mean() < 0.1  # 0.056 (0.22 before issue 8)
+    assert (land[(mid > 1.0) & (mid < 3.3)] == 12).mean() > 0.5  # sandy substrate: 0.69
+    assert np.isin(land[mid > 6.0], (13, 14)).mean() > 0.8  # gravel and rock at depth: 0.91
+    # cell majorities, as prepare_domain takes them: few cells with gravel above 3.3 m
+    m, (nl, ny, nx) = world.m, world.soil.shape
+    blocks = world.soil.reshape(nl, ny // m, m, nx // m, m).transpose(1, 3, 0, 2, 4)
+    blocks = blocks.reshape(ny // m, nx // m, nl, m * m)
+    major = np.apply_along_axis(lambda v: np.bincount(v, minlength=20).argmax(), 3, blocks)
+    active = ~np.isin(major[:, :, 0], (15, 16))
+    gravelly = (major[:, :, mid < 3.3] == 13).any(axis=2) & active
+    assert gravelly.sum() <= 0.15 * active.sum()  # 7 of 74 (54 before issue 8)
+
+
 def test_layer_thickness_is_the_studys():
     from noahperm.demo_world.point_site import SLDPTH
 

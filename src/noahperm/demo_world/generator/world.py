@@ -20,9 +20,9 @@ the north-west corner. Everything that follows climate follows ``s`` and elevati
   climatology with patchy noise, wetter in hollows) and the annual air temperature;
 * growing-season LAI: by class, thinning with elevation, with noise;
 * soil (:data:`LAYER_THICKNESS_M`, 18 layers): a texture top (loam/silt loam where wet, sandy
-  where arid), sand or gravel below 0.2-1.6 m, gravel below 1-5 m, bedrock below a random
-  depth that is shallower in the arid NW and on rough terrain (modified STAS classes, glacier
-  15 and lake 16 under the masks).
+  where arid) to 0.3-1.8 m, a sandy substrate with gravel lenses below it, mostly gravel below
+  3-10 m, bedrock below a random depth that is shallower in the arid NW and on rough terrain
+  (modified STAS classes, glacier 15 and lake 16 under the masks).
 """
 
 from __future__ import annotations
@@ -222,7 +222,16 @@ def _lai(veg, z, moist, rng) -> np.ndarray:
 
 
 def _soil(s, z, moist, veg, lake, glacier, rng) -> np.ndarray:
-    """18-layer STAS class stack (layer, ny, nx)."""
+    """18-layer STAS class stack (layer, ny, nx).
+
+    Four zones, top down: a fine top (texture from the moisture index) to ``d1`` (0.3-1.8 m,
+    deeper where wetter); a sandy substrate (STAS sand with gravel lenses) to ``d2`` (2.5-8 m
+    below ``d1``); mostly gravel with sand lenses below; bedrock below a random depth that is
+    shallower in the arid NW and on rough terrain. Gravel stays mostly below the active layer:
+    the table's gravel (13) drains to about 0.07 m3 m-3 of water and conducts heat well
+    (about 2.5 W m-1 K-1 thawed), so a gravel active layer thaws to 6-14 m, while the sand (12)
+    keeps 0.15-0.27 m3 m-3 (docs/demo_world.md, "The ground thermal regime").
+    """
     shape = z.shape
     n = [smooth_noise(rng, shape, 4.0) for _ in range(6)]
     wet = np.clip((moist - 100.0) / 500.0, 0.0, 1.0)
@@ -231,16 +240,16 @@ def _soil(s, z, moist, veg, lake, glacier, rng) -> np.ndarray:
           np.where(moist >= 160.0, np.where(n[0] > 0.25, SANDY_LOAM, LOAMY_SAND),
                    np.where(n[0] > 0.0, LOAMY_SAND, SAND))))
     top = np.where(veg == 1, SILT_LOAM, top)
-    d1 = np.clip(0.25 + 0.9 * wet + 0.15 * n[1], 0.15, 1.6)  # base of the fine top [m]
-    d2 = d1 + np.clip(1.8 + 1.0 * n[2], 0.5, 4.0)  # base of the sand/gravel zone [m]
+    d1 = np.clip(0.5 + 1.0 * wet + 0.2 * n[1], 0.3, 1.8)  # base of the fine top [m]
+    d2 = d1 + np.clip(4.5 + 1.5 * n[2], 2.5, 8.0)  # base of the sandy substrate [m]
     rough = gaussian_filter(np.abs(z - gaussian_filter(z, 3.0, mode="reflect")), 3.0)
     rough = np.clip(rough / 60.0, 0.0, 1.0)
-    d_rock = np.exp(np.log(10.0) + 0.6 * n[3]) * (1.3 - 0.8 * s) * (1.0 - 0.5 * rough)
+    d_rock = np.exp(np.log(12.0) + 0.5 * n[3]) * (1.25 - 0.5 * s) * (1.0 - 0.5 * rough)
     d_rock = np.maximum(d_rock, d1 + 0.3)
     top_d, bot_d = layer_bounds()
     mid = 0.5 * (top_d + bot_d)[:, None, None]
     stack = np.where(mid < d1, top,
-            np.where(mid < d2, np.where(n[4] > -0.2, SAND, GRAVEL),
+            np.where(mid < d2, np.where(n[4] > 0.8, GRAVEL, SAND),
                      np.where(n[5] > -0.8, GRAVEL, SAND)))
     stack = np.where((veg == 1) & (mid < 0.1), ORGANIC, stack)
     stack = np.where(mid >= d_rock, BEDROCK, stack)
