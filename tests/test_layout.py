@@ -96,3 +96,23 @@ def test_replacing_files_and_directories(tmp_path):
             np.save(tmp / "x.npy", np.array([value]))
     assert np.load(store / "x.npy")[0] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "s.d"]
+
+
+def test_forcing_files_name_every_file_the_cache_reads(tmp_path):
+    """The workflow's per-file forcing inputs are the files the forcing cache reads: every
+    variable (the reader's list) and month, either naming scheme, and the January after the
+    period only when it is there."""
+    from noahperm.inputs.forcing import cmfd
+
+    assert layout.FORCING_VARIABLES == tuple(cmfd.CMFD_VARS)
+    files = layout.forcing_files(tmp_path, (2000, 2001))
+    assert len(files) == 7 * 24 and len(set(files)) == len(files)
+    assert files[0].endswith("forcing/temp_CMFD_V0106_B-01_03hr_010deg_200001.nc")
+    (tmp_path / "forcing").mkdir()
+    old = tmp_path / "forcing" / layout.forcing_name("prec", 2000, 5, pattern=1)
+    old.touch()
+    after = tmp_path / layout.forcing_file("prec", 2002, 1)
+    after.touch()
+    files = layout.forcing_files(tmp_path, (2000, 2001))
+    assert str(old) in files and files[-1] == str(after) and len(files) == 7 * 24 + 1
+    assert str(after) not in layout.forcing_files(tmp_path, (2000, 2001), existing=False)

@@ -179,6 +179,31 @@ def test_checkpoint_of_another_configuration_is_not_used(case, tmp_path, monkeyp
     assert np.array_equal(res.spinup_table["years"], ref_other.spinup_table["years"])
 
 
+def test_checkpoint_of_another_code_version_is_not_used(case, tmp_path, monkeypatch, caplog):
+    """The code version (a hash of the kernel's, the engine's and the model's sources) is part
+    of every checkpoint's identity: after an edit of the physics an old checkpoint is ignored,
+    never resumed."""
+    import logging
+
+    model, source, _ = case
+
+    def batch():
+        [m] = S.run_batch(model, source, start=COLD, settings=SETTINGS, years=None,
+                          block_cells=3, checkpoint_dir=tmp_path)
+        return m
+
+    assert len(S.CODE_VERSION) == 16
+    batch()  # leaves its checkpoints (the stage's caller removes them after writing)
+    with caplog.at_level(logging.INFO, logger="noahperm.simulation.engine"):
+        batch()
+    assert "resumed from its checkpoint" in caplog.text
+    caplog.clear()
+    monkeypatch.setattr(S, "CODE_VERSION", "0" * 16)  # as after an edit of the kernel
+    with caplog.at_level(logging.INFO, logger="noahperm.simulation.engine"):
+        batch()
+    assert "resumed" not in caplog.text and "ignoring checkpoint" in caplog.text
+
+
 def test_transient_aggregates_daily_and_resume(case, tmp_path, monkeypatch):
     model, source, _ = case
     st = fresh_state(model, source)

@@ -97,8 +97,9 @@ def test_products(reference):
     assert (pf["class"].values[:, 0] == -1).all()  # no class in the first year
     for store in ("spinup/state.zarr", "annual.zarr", "sites.zarr", "state.zarr"):
         assert is_complete(wd / MEMBER / store), store
-    # checkpoints are removed once a stage's products are complete
+    # checkpoints are removed once a stage's products are complete (the truth's too)
     assert not list((wd / MEMBER).rglob("*.npz"))
+    assert not list((wd / "truth").rglob("*.npz"))
     assert (wd / "results/figures/CaliFree_default_permafrost_area.png").stat().st_size > 20_000
     assert (wd / "truth/true_parameters.json").is_file()
     assert (wd / "raw/permafrost/permafrost_2010_1km.tif").is_file()
@@ -114,6 +115,21 @@ def test_rerun_does_nothing_and_settings_rerun_only_dependants(reference, tmp_pa
     jobs = jobs_of(run(wd, changed, "-n", *TARGETS))
     assert {"spinup", "simulate", "diagnose"} <= jobs
     assert not jobs & {"make_demo_inputs", "prepare_domain", "prepare_forcing"}, jobs
+
+
+def test_default_run_checks_every_product(reference, tmp_path):
+    """"Nothing to be done" means every documented product exists: the default target names
+    them all, so one that is missing (e.g. after a failed --forcerun) is rebuilt."""
+    wd, cfg = reference
+    assert "Nothing to be done" in run(wd, cfg, "-n")  # the default target: rule all
+    for store, rule in (("sites.zarr", "simulate"), ("state.zarr", "simulate"),
+                        ("spinup/convergence.csv", "spinup")):
+        hidden = tmp_path / "hidden"
+        (wd / MEMBER / store).rename(hidden)
+        try:
+            assert rule in jobs_of(run(wd, cfg, "-n")), store
+        finally:
+            hidden.rename(wd / MEMBER / store)
 
 
 def _kill_when(proc, path: Path, timeout=600) -> None:
@@ -153,3 +169,31 @@ def test_killed_and_restarted_gives_the_same_results(reference, tmp_path, stage,
     a, b = annual(ref_wd), annual(wd)
     for k in a:
         assert np.array_equal(a[k], b[k], equal_nan=True), k
+
+
+def test_killed_truth_resumes_to_the_same_truth(reference, tmp_path):
+    """The demo truth is resumable too: killed during its transient and started again, it
+    writes the same truth (annual aggregates, borehole file) and leaves no checkpoint."""
+    ref_wd, _ = reference
+    wd = tmp_path / "wd"
+    wd.mkdir()
+    shutil.copytree(ref_wd / "raw", wd / "raw", symlinks=True)
+    shutil.copytree(ref_wd / "results/inputs", wd / "results/inputs", symlinks=True)
+    for name in ("permafrost", "observations"):  # the truth's outputs: made again here
+        shutil.rmtree(wd / "raw" / name)
+    cfg = tiny_config(wd / "tiny.yaml")
+    target = "truth/truth_summary.json"
+    proc = subprocess.Popen(cmd(wd, cfg, target), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    _kill_when(proc, wd / "truth/checkpoints/transient_1980.npz")
+    run(wd, cfg, "--unlock")
+    log = run(wd, cfg, "--rerun-incomplete", target)
+    assert "make_truth" in log
+    assert "resumed from its checkpoint" in (wd / "logs/demo_world/make_truth.log").read_text()
+    a = open_complete(ref_wd / "truth/annual.zarr", product="annual")
+    b = open_complete(wd / "truth/annual.zarr", product="annual")
+    for k in ("TMIN", "TMAX", "TMEAN", "IMEAN"):
+        assert np.array_equal(a[k].values, b[k].values, equal_nan=True), k
+    rel = "raw/observations/boreholes.csv"
+    assert (ref_wd / rel).read_bytes() == (wd / rel).read_bytes()
+    assert not list((wd / "truth").rglob("*.npz"))

@@ -110,6 +110,23 @@ def test_real_data_route(tmp_path):
     assert "make_demo_inputs" not in out
     check_products(tmp_path / "results", ncell=6, observations=False)
     assert is_complete(tmp_path / "results/inputs/forcing.zarr")
+    before = open_complete(tmp_path / "results/inputs/forcing.zarr")["SFCTMP"].values
+
+    # a raw file edited in place: the forcing cache is rebuilt from it, the domain is not
+    # (its grid comes from January's temperature file only)
+    import netCDF4
+
+    with netCDF4.Dataset(raw / "forcing/temp_CMFD_V0106_B-01_03hr_010deg_200006.nc", "a") as nc:
+        nc["temp"][:] = nc["temp"][:] + 1.0
+    jobs = re.findall(r"rule (\w+):", snakemake(tmp_path, cfg, "-n", "results/inputs/forcing.zarr"))
+    assert "prepare_forcing" in jobs and "prepare_domain" not in jobs, jobs
+    snakemake(tmp_path, cfg, "results/inputs/forcing.zarr")
+    after = open_complete(tmp_path / "results/inputs/forcing.zarr")["SFCTMP"].values
+    f = open_complete(tmp_path / "results/inputs/forcing.zarr")
+    june = (f["time"].values >= np.datetime64("2000-06-01")) & (
+        f["time"].values < np.datetime64("2000-07-01"))
+    np.testing.assert_allclose(after[:, june] - before[:, june], 1.0, atol=1e-4)
+    np.testing.assert_array_equal(after[:, ~june], before[:, ~june])
 
 
 def test_bad_input_fails_the_rule_and_leaves_no_store(tmp_path):
@@ -124,9 +141,12 @@ def test_bad_input_fails_the_rule_and_leaves_no_store(tmp_path):
            "results/inputs/forcing.zarr"]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert res.returncode != 0
-    log = (tmp_path / "logs/inputs/prepare_forcing.log").read_text()
-    assert "prec_CMFD_V0106_B-01_03hr_010deg_200107.nc: missing CMFD month file" in log
-    assert sorted(p.name for p in (tmp_path / "results/inputs").iterdir()) == ["domain.zarr"]
+    # every raw file is an input of its own: the missing one is named before any job starts
+    out = res.stdout + res.stderr
+    assert "Missing input files" in out, out[-3000:]
+    assert "prec_CMFD_V0106_B-01_03hr_010deg_200107.nc" in out
+    assert not (tmp_path / "results").exists()
+    # (the stage itself names it as clearly outside the workflow: tests/test_forcing_cache.py)
 
 
 def test_lint_is_clean():

@@ -47,14 +47,32 @@ DEMO_MARKER = raw(LAYOUT.DEMO_MANIFEST)
 
 
 def raw_forcing_inputs():
-    """The raw forcing: the demo marker, or the user's forcing directory."""
-    return [DEMO_MARKER] if demo_enabled() else [raw(LAYOUT.FORCING_DIR)]
+    """Every raw CMFD file prepare_forcing reads (``layout.forcing_files``: each variable and
+    month of forcing.years, and the January after them when it exists), as separate inputs:
+    an edit of one in place reruns the forcing cache and what depends on it. With the demo,
+    the generator's files (outputs of make_demo_inputs)."""
+    if demo_enabled():
+        files = LAYOUT.forcing_files(RAW, config["forcing"]["years"], existing=False)
+        if config["forcing"]["years"][1] < config["demo"]["years"][1]:
+            files.append(raw(LAYOUT.forcing_file("prec", config["forcing"]["years"][1] + 1, 1)))
+        return files
+    return LAYOUT.forcing_files(RAW, config["forcing"]["years"])
+
+
+def forcing_grid_input():
+    """The one CMFD file whose grid prepare_domain reads: temperature of the first January."""
+    return [f for f in raw_forcing_inputs() if Path(f).name.startswith("temp_")][:1]
+
+
+def demo_raw_outputs():
+    """What make_demo_inputs writes: every forcing file of demo.years, the maps and, last,
+    the manifest (``noahperm.demo_world.generator``)."""
+    return (LAYOUT.forcing_files(RAW, config["demo"]["years"], existing=False)
+            + [raw(p) for p in LAYOUT.DOMAIN_MAPS] + [DEMO_MARKER])
 
 
 def raw_map_inputs():
-    """The raw maps prepare_domain reads: the demo marker, or the user's map files."""
-    if demo_enabled():
-        return [DEMO_MARKER]
+    """The raw maps prepare_domain reads (with the demo, the generator's)."""
     return [raw(relpath) for relpath in LAYOUT.DOMAIN_MAPS]
 
 
@@ -79,7 +97,7 @@ def raw_root(wildcards):
 
 
 def parent_of_output(wildcards, output):
-    """Directory of the rule's first output (raw_dir for make_demo_inputs, obs/ ...)."""
+    """Directory of the rule's first output (truth_dir for make_truth, obs/ ...)."""
     return str(Path(output[0]).parent)
 
 
@@ -135,18 +153,40 @@ def member_parameter_source(wildcards, input):
 
 
 # ------------------------------------------------------------------------------ targets
+def truth_products():
+    """The demo truth's own record (docs/truth.md), besides what it writes under raw_dir."""
+    return [str(Path(TRUTH_DIR, name)) for name in LAYOUT.TRUTH_RECORD]
+
+
+def member_products(e, m):
+    """Every product of one experiment member (docs/simulation.md, docs/diagnostics.md)."""
+    return [
+        results(f"{e}/{m}/parameters.json"),
+        results(f"{e}/{m}/spinup/state.zarr"),
+        results(f"{e}/{m}/spinup/convergence.csv"),
+        results(f"{e}/{m}/annual.zarr"),
+        results(f"{e}/{m}/sites.zarr"),
+        results(f"{e}/{m}/state.zarr"),
+        results(f"{e}/{m}/permafrost.zarr"),
+        results(f"{e}/{m}/area.csv"),
+        results(f"{e}/{m}/regional_means.csv"),
+        results(f"figures/{e}_{m}_permafrost_area.png"),
+        results(f"tables/{e}_{m}_permafrost_area.csv"),
+    ]
+
+
 def all_products():
-    """What `snakemake` builds by default (grows with each stage)."""
+    """What `snakemake` builds by default: every product every stage documents, so that
+    "Nothing to be done" means each of them exists and is complete (grows with each stage)."""
     out = [
         results("inputs/forcing.zarr"),
         results("inputs/domain.zarr"),
         results("inputs/obs/observations.nc"),
     ]
+    if demo_enabled():
+        out += truth_products()
     for e, m in members():
-        out += [
-            results(f"{e}/{m}/permafrost.zarr"),
-            results(f"figures/{e}_{m}_permafrost_area.png"),
-        ]
+        out += member_products(e, m)
     return out
 
 

@@ -14,10 +14,10 @@ if demo_enabled():
 
     rule make_demo_inputs:
         output:
-            DEMO_MARKER,
+            demo_raw_outputs(),
         params:
             cmd=NOAHPERM,
-            raw_dir=parent_of_output,
+            raw_dir=raw_root,
             config=config_json("demo"),
         threads: 2  # processes writing the forcing years
         resources:
@@ -36,9 +36,13 @@ if demo_enabled():
         input:
             domain=rules.prepare_domain.output[0],
             forcing=rules.prepare_forcing.output[0],
-            raw=raw_forcing_inputs(),
+            maps=raw_map_inputs(),  # the DEM and masks of the 2010 map's pixels
         output:
-            parameters=str(Path(TRUTH_DIR, "true_parameters.json")),
+            parameters=str(Path(TRUTH_DIR, LAYOUT.TRUTH_PARAMETERS)),
+            annual=directory(str(Path(TRUTH_DIR, "annual.zarr"))),
+            sites=directory(str(Path(TRUTH_DIR, "sites.zarr"))),
+            network=str(Path(TRUTH_DIR, "network.csv")),
+            summary=str(Path(TRUTH_DIR, LAYOUT.TRUTH_SUMMARY)),
             map2010=raw(LAYOUT.PERMAFROST_MAP),
             observations=[raw(f) for f in LAYOUT.OBSERVATION_FILES],
         params:

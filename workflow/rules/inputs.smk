@@ -4,7 +4,7 @@
 rule prepare_domain:
     input:
         maps=raw_map_inputs(),
-        forcing=raw_forcing_inputs(),
+        forcing=forcing_grid_input(),  # the grid of the first January's temperature file
     output:
         directory(results("inputs/domain.zarr")),
     params:
@@ -55,7 +55,6 @@ rule prepare_forcing:
 rule prepare_observations:
     input:
         domain=rules.prepare_domain.output[0],
-        forcing=raw_forcing_inputs(),
         observations=observation_inputs(),
     output:
         results("inputs/obs/observations.nc"),

@@ -22,16 +22,26 @@ from pathlib import Path
 import numba
 
 
-def _configure_cache() -> str:
+def _source_digest() -> str:
     here = Path(__file__).resolve().parent
     digest = hashlib.sha1()
     for path in sorted(here.glob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+#: Hash of all kernel sources: the code version of the physics. It names the compiled-code
+#: cache and enters every checkpoint identity (``noahperm.simulation.engine.run_batch``), so
+#: neither compiled code nor a checkpoint outlives an edit of the kernel.
+SOURCE_DIGEST = _source_digest()
+
+
+def _configure_cache() -> str:
     base = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
         "noahperm", "numba")
-    path = os.path.join(base, f"kernel-{digest.hexdigest()[:16]}")
+    path = os.path.join(base, f"kernel-{SOURCE_DIGEST}")
     numba.config.CACHE_DIR = path  # read when the @njit(cache=True) decorators run below
     return path
 

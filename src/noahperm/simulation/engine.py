@@ -32,7 +32,12 @@ column is simulated twice); the frozen-ground class of selected years
 Checkpoints (``Checkpoints``): after each spin-up block (and cycle) and each transient year the
 state is written atomically to ``<dir>/*.npz`` with a digest (``noahperm.core.config.digest``)
 of the run's identity; a rerun resumes from the last valid checkpoint and ignores those of
-another configuration.
+another identity. The identity (``run_batch``) is everything that determines the result: the
+code version (:data:`CODE_VERSION`: the kernel's sources, this module and the model's), the
+content fingerprint of every column's parameters, layers and green fraction
+(``Model.identity``), the start state, the settings, the responses, and the caller's
+identity (``run_members`` adds the cells and the completion markers of the forcing and domain
+stores). docs/reliability.md lists the guarantees.
 
 ``run_batch`` strings these together for a batch of members and returns one ``MemberResult``
 per member; ``noahperm.simulation.members.run_members`` builds the batch from the domain.
@@ -70,6 +75,26 @@ from noahperm.model.columns import ColumnArrays, Model, fingerprint  # noqa: F40
 from noahperm.point.input_file import month_weights
 
 log = logging.getLogger(__name__)
+
+
+def _code_version() -> str:
+    """Hash of the sources that compute a run: the kernel (``noahperm.kernel.SOURCE_DIGEST``),
+    this module and the model package (columns, parameters, tables, grid)."""
+    import hashlib
+
+    from noahperm.kernel import SOURCE_DIGEST
+
+    h = hashlib.sha1(SOURCE_DIGEST.encode())
+    here = Path(__file__).resolve()
+    for path in [here, *sorted((here.parent.parent / "model").glob("*.py"))]:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+#: The code version in every checkpoint identity: an edit of the physics, of the engine or of
+#: the model's construction makes old checkpoints foreign (they are ignored, never resumed).
+CODE_VERSION = _code_version()
 
 DT = 10800.0  # model time step [s]
 STEPS_PER_DAY = int(round(86400.0 / DT))
@@ -458,6 +483,7 @@ def spinup(model: Model, source, settings: SpinupSettings, start: ColdSpinup | W
     for b, (cells, idx) in enumerate(todo):
         done = checkpoints.load(f"spinup_block{b:05d}") if checkpoints else None
         if done is not None:
+            log.info("spin-up block %d resumed from its checkpoint", b + 1)
             state.put(idx, State.from_dict(done))
             for k in table:
                 table[k][idx] = done["table_" + k]
@@ -699,6 +725,7 @@ def transient(model: Model, state: State, source, years: tuple[int, int],
         ck = checkpoints.load(f"transient_{year}") if checkpoints else None
         dk = checkpoints.load(f"daily_{year}") if checkpoints and ck and daily.size else None
         if ck is not None and (dk is not None or not daily.size):
+            log.info("transient year %d resumed from its checkpoint", year)
             state.put(slice(None), State.from_dict(ck))
             cur = ck["annual"]
             if dmeans is not None:
@@ -787,7 +814,8 @@ def run_batch(model: Model, source, *, start: Start, settings: SpinupSettings | 
     ``progress(i, n)`` callback.
     """
     k, n = model.members, model.ncell
-    base = {"model": model.identity(), "start": start.identity(), **dict(identity or {})}
+    base = {"code": CODE_VERSION, "model": model.identity(), "start": start.identity(),
+            **dict(identity or {})}
     ck_spin = ck_tr = None
     spun = table = None
     if isinstance(start, FromState):

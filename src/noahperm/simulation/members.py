@@ -46,7 +46,7 @@ from noahperm.simulation.engine import (
 
 __all__ = ["ColdSpinup", "FromState", "MemberResult", "WarmSpinup", "build_model",
            "build_members", "domain_cells", "load_parameter_set", "run_members",
-           "simulation_config", "store_identity"]
+           "simulation_config", "store_identity", "file_identity"]
 
 
 def simulation_config(sim_cfg: Mapping | None) -> dict:
@@ -119,9 +119,24 @@ def build_members(domain, sim_cfg: Mapping, param_sets: Sequence[Mapping[str, fl
 
 
 def store_identity(path) -> str:
-    """What identifies a complete store in a checkpoint identity: its completion marker."""
+    """What identifies a complete store in a checkpoint identity: its completion marker (the
+    product, the time it was completed and its attributes, ``noahperm.core.zarrio``), so a
+    rebuilt store is another store. A path without a marker (an in-memory test source) is
+    identified by its resolved path."""
     marker = Path(path) / ".complete"
     return marker.read_text() if marker.is_file() else str(Path(path).resolve())
+
+
+def file_identity(path) -> str:
+    """What identifies a single-file product (e.g. the observation store) in a checkpoint
+    identity: the SHA-256 of its bytes."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
 
 
 def run_members(domain, forcing_path, param_sets: Sequence[Mapping[str, float]], cells=None, *,

@@ -40,10 +40,12 @@ from noahperm.simulation import engine as S
 from noahperm.simulation.members import (  # noqa: F401  (build_model: part of this API)
     build_model,
     domain_cells,
+    file_identity,
     load_parameter_set,
     run_members,
     simulation_config,
     site_day_offset_hours,
+    store_identity,
 )
 
 log = logging.getLogger(__name__)
@@ -154,6 +156,7 @@ def run_spinup(cfg: Mapping, domain_path, forcing_path, params_path, out, conver
     t0 = time.perf_counter()
     [res] = run_members(domain, forcing_path, [params], sim_cfg=sim, spinup=S.ColdSpinup(),
                         years=None, checkpoints=checkpoint_dir,
+                        identity={"domain": store_identity(domain_path)},
                         progress=S.progress_bar if progress else None)
     cell_ids = domain_cells(domain)
     table = res.spinup_table
@@ -188,6 +191,9 @@ def run_transient(cfg: Mapping, domain_path, forcing_path, params_path, spinup_s
     [member] = run_members(domain, forcing_path, [params], sim_cfg=sim,
                            spinup=S.FromState(state), years=years, daily_cells=daily_cols,
                            checkpoints=checkpoint_dir, day_offset_hours=offset,
+                           identity={"domain": store_identity(domain_path),
+                                     "observations": (file_identity(obs_path) if obs_path is not None
+                                                      and Path(obs_path).is_file() else None)},
                            progress=S.progress_bar if progress else None)
     res = member.transient
     log.info("transient %d-%d of %d cells in %.1f s", years[0], years[1], cell_ids.size,

@@ -25,15 +25,17 @@ from noahperm.demo_world.truth.run import (
     daily_at,
     release_daily,
     run_member,
+    run_years,
 )
 from noahperm.diagnostics.permafrost import PERMAFROST, node_depths
-from noahperm.simulation.engine import progress_bar
+from noahperm.simulation.engine import clear_checkpoints, progress_bar
+from noahperm.simulation.members import store_identity
 
 log = logging.getLogger(__name__)
 
 #: Products under raw_dir (the formats the readers of docs/inputs.md and observations.md take).
 RAW_PRODUCTS = layout.TRUTH_PRODUCTS
-SUMMARY_FILE = "truth_summary.json"
+SUMMARY_FILE = layout.TRUTH_SUMMARY
 
 
 def vegetation_names(cfg: Mapping) -> dict[int, str]:
@@ -72,7 +74,8 @@ def run_truth(cfg: Mapping, domain_path, forcing_path, raw_dir, truth_dir=None,
 
     Writes ``<truth_dir>/true_parameters.json`` (hidden: evaluation code only),
     ``<truth_dir>/{annual.zarr, sites.zarr, network.csv, truth_summary.json}`` and
-    ``<truth_dir>/checkpoints/`` (resume), and under ``raw_dir`` :data:`RAW_PRODUCTS`.
+    ``<truth_dir>/checkpoints/`` (resume after an interruption; removed once every product is
+    written), and under ``raw_dir`` :data:`RAW_PRODUCTS`.
     """
     from noahperm.core.zarrio import atomic_zarr, open_complete
     from noahperm.demo_world.truth.settings import truth_settings
@@ -87,12 +90,15 @@ def run_truth(cfg: Mapping, domain_path, forcing_path, raw_dir, truth_dir=None,
     log.info("true parameters: %s", json.dumps(params, sort_keys=True))
     write_parameters(params, truth_dir / PARAMETER_FILE)
 
-    run = run_member(cfg, domain, forcing_path, params, truth_dir / "checkpoints",
-                     progress_bar if progress else None, all_daily=True)
     map_year = int(settings["map_year"])
-    if not run.years[0] < map_year <= run.years[1]:
+    years = run_years(cfg)
+    if not years[0] < map_year <= years[1]:  # refused before the run, not after it
         raise InputError(f"{map_year} and the year before must be simulated "
-                         f"({run.years[0]}-{run.years[1]})", field="truth.map_year")
+                         f"({years[0]}-{years[1]})", field="truth.map_year")
+    checkpoints = truth_dir / "checkpoints"
+    run = run_member(cfg, domain, forcing_path, params, checkpoints,
+                     progress_bar if progress else None, all_daily=True,
+                     identity={"domain": store_identity(domain_path)})
     iy = map_year - run.years[0]
     cls = classes(run)
     annual = run.result.annual
@@ -112,7 +118,7 @@ def run_truth(cfg: Mapping, domain_path, forcing_path, raw_dir, truth_dir=None,
     for s in al:
         s.column_daily = int(np.searchsorted(daily_cols, s.column))
     daily = daily_at(run, daily_cols)  # from the run's single pass: no column runs again
-    release_daily(truth_dir / "checkpoints")  # the sites' series are read: drop the spool
+    release_daily(checkpoints)  # the sites' series are read: drop the spool
     depth = node_depths(domain["sldpth"].values.astype(float))
     observed = O.active_layer_table(sites, daily.daily_times, daily.daily_stc, depth, settings)
     bh = O.borehole_table(sites, annual[:, :, I_TMEAN], depth, run.years, settings)
@@ -158,6 +164,7 @@ def run_truth(cfg: Mapping, domain_path, forcing_path, raw_dir, truth_dir=None,
     }
     with atomic_file(truth_dir / SUMMARY_FILE) as tmp:
         tmp.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    clear_checkpoints(checkpoints)  # every product is written: nothing is left to resume
     log.info("truth done in %.1f s: %d of %d cells permafrost in %d (%.0f km2); %d active-layer "
              "values at %d sites, %d borehole values", summary["seconds"],
              summary["permafrost_cells_map_year"], summary["cells"], map_year, pf_area,

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from noahperm.core import layout
 from noahperm.core.config import with_defaults
 from noahperm.demo_world.truth.settings import truth_settings
 from noahperm.model.parameters import BY_NAME, check_value, split_key
@@ -37,7 +38,7 @@ from noahperm.model.parameters import BY_NAME, check_value, split_key
 SENSITIVE_UNIVERSAL = ("SBETA", "FXEXP", "FRZK", "CZIL")
 SENSITIVE_VEGETATION = ("EMISSMIN", "EMISSMAX", "ALBEDOMIN", "ALBEDOMAX")
 SENSITIVE_SOIL = ("MAXSMC",)
-PARAMETER_FILE = "true_parameters.json"
+PARAMETER_FILE = layout.TRUTH_PARAMETERS
 STREAM_PARAMETERS = 1
 
 

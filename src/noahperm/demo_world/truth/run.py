@@ -53,11 +53,13 @@ def run_years(cfg: Mapping) -> tuple[int, int]:
 
 
 def run_member(cfg: Mapping, domain, forcing_path, params: Mapping[str, float],
-               checkpoint_dir=None, progress=None, all_daily: bool = False) -> MemberRun:
+               checkpoint_dir=None, progress=None, all_daily: bool = False,
+               identity: Mapping | None = None) -> MemberRun:
     """Spin-up (config ``simulation.spinup``) and transient (``simulation.years``) of every
     active cell with ``params``; resumable from ``checkpoint_dir``. ``all_daily`` keeps the
     daily means of every cell for :func:`daily_at` (in ``checkpoint_dir`` if given, else in
-    memory)."""
+    memory). ``identity``: what else identifies the run's checkpoints (e.g. the domain store's
+    marker; ``run_members`` adds the cells, the forcing store and the model)."""
     years = run_years(cfg)
     t0 = time.perf_counter()
     [member] = run_members(domain, forcing_path, [dict(params)], sim_cfg=cfg.get("simulation"),
@@ -65,7 +67,7 @@ def run_member(cfg: Mapping, domain, forcing_path, params: Mapping[str, float],
                                                                                years[1] + 1),
                            daily_cells="all" if all_daily else (),
                            spool_daily=all_daily and checkpoint_dir is not None,
-                           checkpoints=checkpoint_dir, identity={"stage": "truth"},
+                           checkpoints=checkpoint_dir, identity={"stage": "truth", **dict(identity or {})},
                            day_offset_hours=site_day_offset_hours(cfg), progress=progress)
     table = member.spinup_table
     log.info("member of %d cells, %d-%d: %.1f s; spin-up: %d converged, %d-%d years",
