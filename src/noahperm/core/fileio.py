@@ -5,11 +5,19 @@ target's directory (same file system, so ``os.replace`` is atomic) and replace t
 when complete; on any error (or Ctrl-C) the temporary file is removed and an existing target
 is left untouched. Zarr stores (directories) go through the same :func:`replacing` with their
 own temporary name and completion marker (``noahperm.core.zarrio.atomic_zarr``).
+
+An operating-system error of the write (permission denied, disk full, a directory where the
+file goes) never names the temporary path, which the user neither chose nor can find afterwards:
+:func:`replacing` re-raises it naming what the user must fix, the directory for a permission
+error (``<dir>: Permission denied (cannot write <name> there)``), the target otherwise
+(``<target>: No space left on device``). :func:`ensure_dir` names a file that stands where an
+output directory goes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import uuid
@@ -36,6 +44,49 @@ def remove(path: Path) -> None:
         path.unlink()
 
 
+def ensure_dir(path) -> Path:
+    """Create directory ``path`` and its parents if missing. A file standing where a directory
+    goes raises ``NotADirectoryError`` naming that file (not a bare ``File exists``)."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        for p in (path, *path.parents):
+            if p.exists() and not p.is_dir():
+                raise NotADirectoryError(
+                    errno.ENOTDIR, "not a directory (a file stands where an output directory "
+                    "goes: move it away)", str(p)) from None
+        raise
+    return path
+
+
+#: errno values of a failed write that carry no file name of their own
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO,
+                 errno.EACCES, errno.EPERM}
+#: errno values a user fixes on the directory that receives the output
+_DIRECTORY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def _is_internal(name, target: Path, tmp: Path) -> bool:
+    """Whether ``name`` (an OSError's file name) is the temporary path, a path inside it or the
+    aside name of an old target: names the user never gave."""
+    if name is None or isinstance(name, int):
+        return False
+    p = Path(os.fsdecode(name))
+    return p == tmp or tmp in p.parents or p.name.startswith(f"{target.name}.old-")
+
+
+def _for_user(exc: OSError, target: Path, tmp: Path) -> OSError | None:
+    """``exc`` re-made to name the user's path instead of the temporary one (None: leave it)."""
+    internal = _is_internal(exc.filename, target, tmp) or _is_internal(exc.filename2, target, tmp)
+    if not internal and not (exc.filename is None and exc.errno in _WRITE_ERRNOS):
+        return None  # it names a path of the user's already (an input, say)
+    what = exc.strerror or os.strerror(exc.errno or 0) or str(exc)
+    if exc.errno in _DIRECTORY_ERRNOS:
+        return OSError(exc.errno, f"{what} (cannot write {target.name} there)", str(target.parent))
+    return OSError(exc.errno, what, str(target))
+
+
 @contextlib.contextmanager
 def replacing(target, tmp, *, fsync: bool = True, parents: bool = False,
               before_commit: Callable[[Path], None] | None = None) -> Iterator[Path]:
@@ -47,11 +98,12 @@ def replacing(target, tmp, *, fsync: bool = True, parents: bool = False,
     renamed aside (``<target>.old-<uuid>``) and removed once the new one is in place, so
     ``target`` is briefly absent but never incomplete. With ``fsync`` the directory holding
     ``target`` is fsynced after the move. ``parents``: create missing parent directories first.
-    ``tmp`` must be a sibling of ``target`` (same file system).
+    ``tmp`` must be a sibling of ``target`` (same file system). An ``OSError`` naming ``tmp``
+    (or nothing, for a failed write) is re-raised naming ``target`` or its directory.
     """
     target, tmp = Path(target), Path(tmp)
     if parents:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        ensure_dir(target.parent)
     try:
         yield tmp
         if before_commit is not None:
@@ -73,6 +125,12 @@ def replacing(target, tmp, *, fsync: bool = True, parents: bool = False,
             os.replace(tmp, target)
             if fsync:
                 fsync_dir(target.parent)
+    except OSError as exc:
+        remove(tmp)
+        user = _for_user(exc, target, tmp)
+        if user is None:
+            raise
+        raise user from exc
     except BaseException:
         remove(tmp)
         raise
@@ -97,7 +155,7 @@ def write_netcdf(ds, path, encoding=None) -> Path:
 def write_csv(df, path, **kw) -> Path:
     """``df.to_csv(index=False)`` to ``path`` atomically (parent directories created)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_dir(path.parent)
     kw.setdefault("index", False)
     kw.setdefault("float_format", "%.6g")
     with atomic_file(path) as tmp:

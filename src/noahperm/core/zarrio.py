@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from noahperm.core.errors import InputError
-from noahperm.core.fileio import fsync_dir, remove, replacing
+from noahperm.core.fileio import ensure_dir, fsync_dir, remove, replacing
 
 __all__ = [
     "MARKER",
@@ -181,7 +181,7 @@ def atomic_zarr(
     target is left as it was.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    ensure_dir(target.parent)
     for stale in _stale_siblings(target):
         log.info("removing leftover of an interrupted write: %s", stale)
         remove(stale)

@@ -26,7 +26,11 @@ def add_prepare_domain(p: argparse.ArgumentParser) -> None:
 def run_prepare_domain(args: argparse.Namespace) -> int:
     from noahperm.inputs.domain import build_domain, read_config
 
-    build_domain(read_config(args.config, args.config_json), args.out, raw_dir=args.raw_dir)
+    try:
+        config = read_config(args.config, args.config_json)
+    except json.JSONDecodeError as exc:  # only --config-json is parsed as JSON
+        raise InputError(f"not valid JSON: {exc}", field="--config-json") from None
+    build_domain(config, args.out, raw_dir=args.raw_dir)
     return 0
 
 

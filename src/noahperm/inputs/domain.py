@@ -92,16 +92,23 @@ def domain_dataset(raw_dir: str | Path, domain_cfg: Mapping, grid: cmfd.Grid):
 
     raw_dir = Path(raw_dir)
     lat, lon = grid.lat, grid.lon
-    dem = lc.to_grid(lc.aggregate_mean(lc.read_map(raw_dir, "dem")), lat, lon)[0]
+    dem_r = lc.read_map(raw_dir, "dem")
+    if not dem_r.valid.any():
+        raise InputError(f"the DEM has no data: all its {dem_r.data[0].size} pixels are nodata "
+                         f"({dem_r.nodata:g}) or not finite", path=dem_r.path)
+    dem = lc.to_grid(lc.aggregate_mean(dem_r), lat, lon)[0]
     inside = np.isfinite(dem)
+    if not inside.any():
+        raise InputError("no forcing-grid cell has DEM data: the maps do not overlap the forcing "
+                         f"grid ({grid.describe()})", path=dem_r.path)
     bbox = domain_cfg.get("bbox")
     if bbox:
         inside &= ((lat[:, None] >= bbox["lat_min"]) & (lat[:, None] <= bbox["lat_max"])
                    & (lon[None, :] >= bbox["lon_min"]) & (lon[None, :] <= bbox["lon_max"]))
     iy, ix = np.nonzero(inside)  # row-major: lat ascending, then lon
     if iy.size == 0:
-        raise InputError("no forcing-grid cell has DEM data: the maps do not overlap the forcing "
-                         f"grid ({grid.describe()})", path=raw_dir / lc.MAPS["dem"].relpath)
+        raise InputError(f"no forcing-grid cell with DEM data lies inside domain.bbox {dict(bbox)}",
+                         field="domain.bbox")
     ncell = iy.size
 
     def cells(name: str, how: str) -> tuple[np.ndarray, lc.Raster]:

@@ -103,6 +103,8 @@ def read_raster(path: str | Path, *, bands: int | None = None, res: float = FINE
     path = Path(path)
     if not path.is_file():
         raise InputError("map file missing", path=path)
+    with open(path, "rb"):  # an unreadable file: PermissionError naming it (not "corrupt")
+        pass
     try:
         with rasterio.open(path) as src:
             crs = src.crs

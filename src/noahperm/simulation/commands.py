@@ -88,11 +88,11 @@ def add_member_parameters(p: argparse.ArgumentParser) -> None:
 
 def run_member_parameters(args: argparse.Namespace) -> int:
     """Check a member's parameter set (Table 1 keys and ranges) and write it as sorted JSON."""
-    from noahperm.core.fileio import atomic_file
+    from noahperm.core.fileio import atomic_file, ensure_dir
     from noahperm.simulation.stage import load_parameter_set
 
     values = load_parameter_set(args.source) if args.source is not None else {}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
+    ensure_dir(args.out.parent)
     with atomic_file(args.out) as tmp:
         Path(tmp).write_text(json.dumps(values, sort_keys=True) + "\n")
     return 0

@@ -225,6 +225,8 @@ class Grid:
 def _open(path: Path):
     import netCDF4
 
+    with open(path, "rb"):  # an unreadable file: PermissionError naming it (not "corrupt")
+        pass
     try:
         return netCDF4.Dataset(path, "r")
     except (OSError, RuntimeError, ValueError) as exc:

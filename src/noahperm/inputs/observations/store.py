@@ -38,7 +38,7 @@ import pandas as pd
 from noahperm.core import layout
 from noahperm.core.config import with_defaults
 from noahperm.core.errors import InputError
-from noahperm.core.fileio import write_netcdf
+from noahperm.core.fileio import ensure_dir, write_netcdf
 from noahperm.core.variables import attrs as var_attrs
 from noahperm.core.variables import utc_label
 from noahperm.inputs.observations.boreholes import empty_boreholes, read_boreholes
@@ -161,7 +161,7 @@ def build_dataset(al: pd.DataFrame, bh: pd.DataFrame, sites: pd.DataFrame, attrs
 def write_store(ds, path: str | Path) -> Path:
     """Write ``ds`` to NetCDF-4 at ``path`` atomically (temporary sibling, fsync, rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_dir(path.parent)
     enc = {"time": {"units": "days since 1900-01-01", "calendar": "proleptic_gregorian",
                     "dtype": "int32", "_FillValue": None}}
     for name in ("depth", "value", "site_index", "kind"):
