@@ -1,8 +1,15 @@
-# noahperm: the workflow. Config, schema validation, rule files and the default target only;
+# noahperm: the workflow. Config and its check, rule files and the default target only;
 # every rule is in workflow/rules/ (one file per stage folder of the package), every
 # computation in the noahperm package (src/), and rule `foo` runs `noahperm foo`.
 
-from snakemake.utils import min_version, validate
+import sys
+
+from snakemake.utils import min_version
+
+from noahperm.core.config import check, refusal
+from noahperm.core.errors import InputError
+from noahperm.demo_world.generator.settings import demo_settings
+from noahperm.demo_world.truth.settings import truth_settings
 
 min_version("9.0")
 
@@ -10,7 +17,16 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
-validate(config, "src/noahperm/data/config.schema.yaml")
+# The whole config checked (schema, unknown keys, cross-key checks; the defaults filled in),
+# then the demo generator's and the truth's own range checks. A bad config stops here, before
+# any job, with one line per problem and no traceback (docs/reliability.md).
+try:
+    config.update(check(config))
+    if config["demo"]["enabled"]:
+        demo_settings(config)
+        truth_settings(config)
+except InputError as err:
+    sys.exit(refusal(err))
 
 
 include: "workflow/rules/common.smk"

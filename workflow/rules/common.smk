@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 from snakemake.settings.types import DeploymentMethod
-from snakemake.utils import validate
 
+from noahperm.core import config as CONFIG
 from noahperm.core import layout as LAYOUT
 
 RAW = config["raw_dir"]
@@ -110,26 +110,17 @@ def config_json(*sections):
 def read_members():
     """The members table (config ``members``): one row per experiment member, with its
     parameter file (relative to the table's folder; empty = the default model). A relative
-    table path is taken in the working directory, else in the repository. Validated by
-    src/noahperm/data/members.schema.yaml; each (experiment, member) once."""
+    table path is taken in the working directory, else in the repository. Checked in full by
+    noahperm.core.config.read_members (src/noahperm/data/members.schema.yaml, each
+    (experiment, member) once, each parameter file present); a bad table is refused."""
     path = Path(config["members"])
     if not path.is_absolute() and not path.exists():
         path = Path(workflow.basedir, path)  # the repository's (config/members.tsv)
-    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
-    validate(table, str(Path(workflow.basedir, "src/noahperm/data/members.schema.yaml")))
-    dup = table.duplicated(["experiment", "member"])
-    if dup.any():
-        first = table[dup].iloc[0]
-        raise ValueError(f"{path}: member {first.experiment}/{first.member} is listed twice")
-    table["parameters"] = [
-        str((path.parent / p)) if p else "" for p in table["parameters"]
-    ]
-    for row in table.itertuples():
-        if row.parameters and not Path(row.parameters).is_file():
-            raise ValueError(
-                f"{path}: member {row.experiment}/{row.member}: parameter file "
-                f"{row.parameters} does not exist"
-            )
+    try:
+        rows = CONFIG.read_members(path)
+    except CONFIG.ConfigError as err:
+        sys.exit(CONFIG.refusal(err))
+    table = pd.DataFrame(rows, columns=["experiment", "member", "parameters"], dtype=str)
     return table.set_index(["experiment", "member"], drop=False)
 
 
@@ -188,19 +179,3 @@ def all_products():
     for e, m in members():
         out += member_products(e, m)
     return out
-
-
-def check_config():
-    """Cross-key checks the schema cannot express."""
-    first, last = config["forcing"]["years"]
-    if last < first:
-        raise ValueError(f"config forcing.years: {last} is before {first}")
-    demo_years = config["demo"].get("years")
-    if demo_enabled() and demo_years and not (demo_years[0] <= first and last <= demo_years[1]):
-        raise ValueError(
-            f"config forcing.years {first}-{last} must lie within demo.years "
-            f"{demo_years[0]}-{demo_years[1]} (the demo generator writes only those)"
-        )
-
-
-check_config()

@@ -1,9 +1,16 @@
-"""The workflow configuration: its schema, its defaults and its identity.
+"""The workflow configuration: its schema, its defaults, its checks and its identity.
 
 The schema ``noahperm/data/config.schema.yaml`` is the one source of every default: the
-Snakefile validates the user's config against it (``snakemake.utils.validate``, which fills in
-the defaults), and code that receives a config section outside Snakemake (tests, benchmarks,
+Snakefile checks the user's config with :func:`check` (which fills in the defaults) before any
+job starts, and code that receives a config section outside Snakemake (tests, benchmarks,
 notebooks) completes it with :func:`with_defaults` instead of writing defaults of its own.
+
+:func:`check` refuses a config in full: every schema violation (unknown keys included: every
+object of the schema has ``additionalProperties: false``) and every cross-key problem
+(:func:`cross_key_problems`: year ranges ordered and inside the forcing, ``min_years <=
+max_years``, the truth's map year simulated, ...), each as one line ``config <key.path>:
+<reason>`` of a :class:`ConfigError`. :func:`read_members` does the same for the members
+table. docs/reliability.md lists what is refused.
 
 :func:`digest` is the one identity of a configuration (or any JSON-able value): a SHA-256 of
 its canonical JSON (sorted keys), used by checkpoints and store markers.
@@ -12,14 +19,35 @@ its canonical JSON (sorted keys), used by checkpoints and store markers.
 from __future__ import annotations
 
 import copy
+import csv
+import difflib
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
+from noahperm.core.errors import InputError
+
 SCHEMA_RESOURCE = "config.schema.yaml"
+MEMBERS_SCHEMA_RESOURCE = "members.schema.yaml"
+
+
+class ConfigError(InputError):
+    """A configuration (or members table) that cannot be used: every problem found.
+
+    ``problems`` is a list of ``(key_path, reason)``; ``str(err)`` has one line
+    ``config <key_path>: <reason>`` per problem.
+    """
+
+    def __init__(self, problems: Iterable[tuple[str, str]]) -> None:
+        self.problems = [(str(k), str(r)) for k, r in problems]
+        super().__init__("\n".join(f"config {k}: {r}" for k, r in self.problems))
+
+    def __reduce__(self):
+        return (type(self), (self.problems,))
 
 
 @cache
@@ -58,7 +86,7 @@ def with_defaults(config: Mapping | None = None, section: str | None = None) -> 
 
     ``section`` names a top-level section (e.g. ``"simulation"``): ``config`` is then that
     section's value and the section's defaults are applied. Values given are kept as they are
-    (validation is Snakemake's, or :func:`validate`'s).
+    (checking is :func:`check`'s).
     """
     sch = schema()
     if section is not None:
@@ -67,15 +95,248 @@ def with_defaults(config: Mapping | None = None, section: str | None = None) -> 
 
 
 def validate(config: Mapping) -> dict:
-    """Validate ``config`` against the schema and return it with the defaults filled in.
+    """The config with the defaults filled in (:func:`check`; kept for older callers)."""
+    return check(config)
 
-    Raises ``jsonschema.ValidationError`` naming the offending key path.
+
+@cache
+def members_schema() -> dict:
+    """The members table's schema (one row as a JSON object), read once from the package data."""
+    import yaml
+
+    text = resources.files("noahperm.data").joinpath(MEMBERS_SCHEMA_RESOURCE).read_text()
+    return yaml.safe_load(text)
+
+
+#: Unknown top-level keys that are a common mistake, and what is meant instead.
+KEY_HINTS = {
+    "experiment": "experiments are the rows of the members table, key 'members'",
+    "experiments": "experiments are the rows of the members table, key 'members'",
+}
+
+_TYPES = {"integer": "an integer", "number": "a number", "string": "a string",
+          "boolean": "true or false", "object": "a mapping", "array": "a list", "null": "null"}
+_BOUNDS = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}
+
+
+def key_path(parts: Iterable) -> str:
+    """``["simulation", "years", 0]`` -> ``"simulation.years[0]"`` (the root: ``"(top level)"``)."""
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(top level)"
+
+
+def _describe(err) -> list[tuple[str, str]]:
+    """One jsonschema error as ``(key_path, reason)`` problems."""
+    path = list(err.absolute_path)
+    where = key_path(path)
+    sub = err.schema if isinstance(err.schema, Mapping) else {}
+    kind, value, inst = err.validator, err.validator_value, err.instance
+    if kind == "additionalProperties" and isinstance(inst, Mapping):
+        known = list(sub.get("properties", {}))
+        out = []
+        for key in inst:
+            if key in known:
+                continue
+            reason = "unknown key"
+            close = difflib.get_close_matches(str(key), known, n=1)
+            if close:
+                reason += f" (did you mean {close[0]!r}?)"
+            elif not path and key in KEY_HINTS:
+                reason += f" ({KEY_HINTS[key]})"
+            elif known:
+                reason += f" (known keys: {', '.join(known)})"
+            out.append((key_path([*path, key]), reason))
+        return out
+    if kind == "required" and isinstance(inst, Mapping):
+        return [(key_path([*path, k]), "required key missing") for k in value if k not in inst]
+    if kind in ("minItems", "maxItems") and isinstance(inst, list):
+        lo, hi = sub.get("minItems"), sub.get("maxItems")
+        if path == ["domain", "layer_thickness_m"]:
+            return [(where, f"{len(inst)} thicknesses given; the model has {lo} soil layers")]
+        if lo == hi:
+            want = "[first, last]" if lo == 2 else f"exactly {lo} items"
+        else:
+            want = f"at least {lo} items" if kind == "minItems" else f"at most {hi} items"
+        return [(where, f"expected {want}, got {inst!r}")]
+    if kind == "type":
+        names = [value] if isinstance(value, str) else list(value)
+        return [(where, f"expected {' or '.join(_TYPES.get(n, n) for n in names)}, got {inst!r}")]
+    if kind in _BOUNDS:
+        return [(where, f"{inst!r} out of range: must be {_BOUNDS[kind]} {value}")]
+    return [(where, err.message)]
+
+
+def schema_problems(config: Any, sch: Mapping | None = None) -> list[tuple[str, str]]:
+    """Every violation of the schema (not just the first), as ``(key_path, reason)``."""
+    import jsonschema
+
+    sch = schema() if sch is None else sch
+    validator = jsonschema.validators.validator_for(sch)(sch)
+    errors = sorted(validator.iter_errors(config),
+                    key=lambda e: [str(p) for p in e.absolute_path])
+    return [p for err in errors for p in _describe(err)]
+
+
+def _get(cfg: Any, dotted: str) -> Any:
+    for key in dotted.split("."):
+        if not isinstance(cfg, Mapping) or key not in cfg:
+            return None
+        cfg = cfg[key]
+    return cfg
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _pair(cfg: Any, dotted: str) -> tuple | None:
+    v = _get(cfg, dotted)
+    if isinstance(v, (list, tuple)) and len(v) == 2 and all(_is_num(x) for x in v):
+        return tuple(v)
+    return None
+
+
+#: [first, last] pairs that must be ordered (first <= last).
+ORDERED_PAIRS = (
+    "forcing.years", "demo.years", "simulation.years", "simulation.spinup.cycle_years",
+    "truth.parameters.tbot_offset_K", "truth.network.borehole_years", "truth.gaps.outage_days",
+    "truth.gaps.long_gap_days", "truth.gaps.late_start_years",
+)
+
+
+def cross_key_problems(cfg: Mapping) -> list[tuple[str, str]]:
+    """The checks the schema cannot express, on a config with its defaults (:func:`with_defaults`).
+
+    Values of the wrong shape are skipped here (the schema reports them).
+    """
+    out: list[tuple[str, str]] = []
+    demo = _get(cfg, "demo.enabled") is True
+    pairs = {}
+    for key in ORDERED_PAIRS:
+        p = _pair(cfg, key)
+        if p is None:
+            continue
+        if p[0] > p[1]:
+            out.append((key, f"[{p[0]}, {p[1]}] is reversed: the first value is after the last"))
+        else:
+            pairs[key] = p
+    bbox = _get(cfg, "domain.bbox")
+    if isinstance(bbox, Mapping):
+        for axis, side in (("lon", "east"), ("lat", "north")):
+            lo, hi = bbox.get(f"{axis}_min"), bbox.get(f"{axis}_max")
+            if _is_num(lo) and _is_num(hi) and not lo < hi:
+                out.append((f"domain.bbox.{axis}_max",
+                            f"{hi} is not {side} of {axis}_min {lo}: the box is empty"))
+    forcing = pairs.get("forcing.years")
+    if forcing:
+        for key, why in (("simulation.years", "the transient run reads them from the forcing"),
+                         ("simulation.spinup.cycle_years", "the spin-up cycles these forcing years")):
+            p = pairs.get(key)
+            if p and not (forcing[0] <= p[0] and p[1] <= forcing[1]):
+                out.append((key, f"{p[0]}-{p[1]} is not inside forcing.years "
+                                 f"{forcing[0]}-{forcing[1]} ({why})"))
+        d = pairs.get("demo.years")
+        if demo and d and not (d[0] <= forcing[0] and forcing[1] <= d[1]):
+            out.append(("forcing.years", f"{forcing[0]}-{forcing[1]} is not inside demo.years "
+                                         f"{d[0]}-{d[1]} (the demo generator writes only those)"))
+    lo, hi = _get(cfg, "simulation.spinup.min_years"), _get(cfg, "simulation.spinup.max_years")
+    if _is_num(lo) and _is_num(hi) and lo > hi:
+        out.append(("simulation.spinup.min_years",
+                    f"{lo} is more than max_years {hi}: the spin-up would stop before its "
+                    "minimum and could not converge"))
+    sim, map_year = pairs.get("simulation.years"), _get(cfg, "truth.map_year")
+    if demo and sim and _is_num(map_year) and not sim[0] < map_year <= sim[1]:
+        out.append(("truth.map_year", f"{map_year} and the year before must be simulated "
+                                      f"(simulation.years {sim[0]}-{sim[1]})"))
+    return out
+
+
+def check(config: Any) -> dict:
+    """The config checked in full, returned with every default filled in.
+
+    Raises :class:`ConfigError` listing every problem: the schema's (unknown keys, types,
+    ranges, list lengths) and :func:`cross_key_problems`.
+    """
+    if not isinstance(config, Mapping):
+        raise ConfigError([("(top level)", f"expected a mapping, got {config!r}")])
+    filled = with_defaults(config)
+    problems = schema_problems(filled) + cross_key_problems(filled)
+    if problems:
+        raise ConfigError(problems)
+    return filled
+
+
+def refusal(err: InputError) -> str:
+    """The console text of a refused configuration: a header line, then one line per problem
+    (``config <key.path>: <reason>``). The Snakefile exits with it (``sys.exit``), so Snakemake
+    prints it alone, without a traceback, and exits with status 1 before any job."""
+    lines = str(err) if isinstance(err, ConfigError) else f"config {err}"
+    return f"noahperm: configuration refused, no job started (docs/reliability.md):\n{lines}"
+
+
+def read_members(path: str | Path) -> list[dict]:
+    """The members table (config ``members``) checked in full: one dict per row.
+
+    Tab-separated with the header ``experiment member parameters`` (``#`` starts a comment);
+    each row valid by ``members.schema.yaml``, each (experiment, member) once, and each
+    parameter file present (relative to the table's folder; empty = the default model). The
+    rows' ``parameters`` are returned as paths (``""`` for the default model). Raises
+    :class:`ConfigError` with one problem per bad row, keyed ``members (<path>:<line>)``.
     """
     import jsonschema
 
-    filled = with_defaults(config)
-    jsonschema.validate(filled, schema())
-    return filled
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError([("members", f"the members table {path} does not exist")])
+    sch = members_schema()
+    validator = jsonschema.validators.validator_for(sch)(sch)
+    problems: list[tuple[str, str]] = []
+    rows: list[dict] = []
+    header: list[str] | None = None
+    seen: dict[tuple[str, str], int] = {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            text = line.split("#", 1)[0].rstrip("\r\n")
+            if not text.strip():
+                continue
+            fields = next(csv.reader([text], delimiter="\t"))
+            where = f"members ({path}:{lineno})"
+            if header is None:
+                header = fields
+                want = list(sch["required"])
+                if fields != want:
+                    problems.append((where, f"header {fields} is not {want} (tab-separated)"))
+                    break
+                continue
+            if len(fields) != len(header):
+                problems.append((where, f"{len(fields)} tab-separated fields, expected "
+                                        f"{len(header)} ({', '.join(header)})"))
+                continue
+            row = dict(zip(header, fields, strict=True))
+            errs = list(validator.iter_errors(row))
+            if errs:
+                problems += [(where, f"{key_path(e.absolute_path)}: {e.message}") for e in errs]
+                continue
+            key = (row["experiment"], row["member"])
+            name = f"member {key[0]}/{key[1]}"
+            if key in seen:
+                problems.append((where, f"{name} is listed twice (first on line {seen[key]})"))
+                continue
+            seen[key] = lineno
+            if row["parameters"]:
+                row["parameters"] = str(path.parent / row["parameters"])
+                if not Path(row["parameters"]).is_file():
+                    problems.append((where, f"{name}: parameter file {row['parameters']} "
+                                            "does not exist"))
+                    continue
+            rows.append(row)
+    if header is None:
+        problems.append((f"members ({path})", "empty table: no header line"))
+    if problems:
+        raise ConfigError(problems)
+    return rows
 
 
 def digest(value: Any, length: int = 16) -> str:
