@@ -279,3 +279,19 @@ def test_snakemake_refuses_bad_demo_knobs_and_layers(tmp_path):
     assert rc != 0 and "config demo.fine_res: grid.res / fine_res = 3.33333 is not" in out
     rc, out = dry_run(tmp_path, changed(("domain.layer_thickness_m", [1.0] * 17)))
     assert rc != 0 and "config domain.layer_thickness_m: 17 thicknesses given" in out
+
+
+def test_snakemake_refuses_a_target_of_an_unlisted_member(tmp_path):
+    """A target of a member the table does not list is refused while the DAG is built, naming
+    the table and its members (not pandas' KeyError)."""
+    cfg = tmp_path / "ok.yaml"
+    cfg.write_text(yaml.safe_dump(changed()))
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+           "--directory", str(tmp_path / "wd"), "--configfile", str(cfg), "--cores", "1", "-n",
+           "results/Foo/default/annual.zarr"]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    out = res.stdout + res.stderr
+    assert res.returncode != 0
+    assert "Foo/default is not a member of the members table" in out, out[-3000:]
+    assert "CaliFree/default" in out and "KeyError" not in out
+    assert not (tmp_path / "wd/results").exists()

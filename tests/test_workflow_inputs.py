@@ -170,7 +170,7 @@ def test_raw_layout_has_one_source():
             assert suffix not in text, f"{smk.name} names a raw file ({suffix})"
 
 
-@pytest.mark.parametrize("path", ["config/config.yaml", "workflow/profiles/default/config.yaml"])
+@pytest.mark.parametrize("path", ["config/config.yaml", "profiles/default/config.yaml"])
 def test_every_config_key_is_commented(path):
     lines = (REPO / path).read_text().splitlines()
     for i, line in enumerate(lines):
@@ -197,3 +197,29 @@ def test_every_rule_declares_threads_memory_log_and_benchmark():
         for key in ("threads:", "mem_mb=", "log:", "benchmark:"):
             assert key in body, f"rule {name} has no {key}"
         assert f"{{params.cmd}} {name} " in body, f"rule {name} does not run `noahperm {name}`"
+
+
+def test_console_shows_the_failing_tools_own_message(tmp_path):
+    """The default profile (profiles/default, found beside the Snakefile from any directory)
+    shows a failed job's log, whose last line is the tool's one-line error: the user sees
+    the cause on the console, not only "check log file(s)"."""
+    raw = rawinputs.write_raw(tmp_path / "raw", years=(2000, 2000))
+    bad = raw / "forcing/prec_CMFD_V0106_B-01_03hr_010deg_200003.nc"
+    bad.write_bytes(bad.read_bytes()[:2000])  # truncated
+    cfg = tiny_config(tmp_path, demo={"enabled": False})
+    c = yaml.safe_load(cfg.read_text())
+    c["domain"]["vegetation_classes"] = [{"code": 2, "usgs": 7}, {"code": 7, "usgs": 19}]
+    c["forcing"]["years"] = c["simulation"]["years"] = [2000, 2000]
+    c["simulation"]["spinup"]["cycle_years"] = [2000, 2000]
+    c["truth"]["map_year"] = 2000
+    cfg.write_text(yaml.safe_dump(c))
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+           "--directory", str(tmp_path), "--configfile", str(cfg), "--cores", "1",
+           "results/inputs/forcing.zarr"]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    out = res.stdout + res.stderr
+    assert res.returncode != 0
+    assert "Using workflow specific profile" in out
+    assert ("noahperm prepare_forcing: error: raw/forcing/prec_CMFD_V0106_B-01_03hr_010deg_"
+            "200003.nc: cannot open NetCDF file") in out, out[-3000:]
+    assert not (tmp_path / "results/inputs/forcing.zarr").exists()

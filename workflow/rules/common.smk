@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from snakemake.exceptions import WorkflowError
 from snakemake.settings.types import DeploymentMethod
 
 from noahperm.core import config as CONFIG
@@ -133,8 +134,15 @@ def members():
 
 
 def member_parameter_file(wildcards):
-    """The member's parameter file (a list: empty for the default model)."""
-    p = MEMBERS.loc[(wildcards.experiment, wildcards.member), "parameters"]
+    """The member's parameter file (a list: empty for the default model); a member that is
+    not in the members table is refused with the table's members."""
+    key = (wildcards.experiment, wildcards.member)
+    if key not in MEMBERS.index:
+        known = ", ".join(f"{e}/{m}" for e, m in members())
+        raise WorkflowError(
+            f"{wildcards.experiment}/{wildcards.member} is not a member of the members table "
+            f"{config['members']} (its members: {known}); add a row to run it")
+    p = MEMBERS.loc[key, "parameters"]
     return [p] if p else []
 
 
