@@ -116,3 +116,28 @@ def test_forcing_files_name_every_file_the_cache_reads(tmp_path):
     files = layout.forcing_files(tmp_path, (2000, 2001))
     assert str(old) in files and files[-1] == str(after) and len(files) == 7 * 24 + 1
     assert str(after) not in layout.forcing_files(tmp_path, (2000, 2001), existing=False)
+
+
+def test_source_digest_follows_the_sources(tmp_path, monkeypatch):
+    """A stage's code version changes with any of its sources and only with them."""
+    from noahperm.core import provenance as P
+
+    pkg = tmp_path / "noahperm"
+    (pkg / "kernel").mkdir(parents=True)
+    (pkg / "figures").mkdir()
+    (pkg / "kernel/a.py").write_text("x = 1\n")
+    (pkg / "figures/f.py").write_text("y = 1\n")
+    monkeypatch.setattr(P, "PACKAGE_DIR", pkg)
+    P.source_digest.cache_clear()
+    before = P.source_digest("kernel"), P.source_digest("figures")
+    (pkg / "kernel/a.py").write_text("x = 2\n")
+    P.source_digest.cache_clear()
+    after = P.source_digest("kernel"), P.source_digest("figures")
+    P.source_digest.cache_clear()
+    assert before[0] != after[0] and before[1] == after[1]
+    with pytest.raises(FileNotFoundError):
+        P.source_digest("nothing")
+    P.source_digest.cache_clear()
+    monkeypatch.undo()
+    for stage in P.STAGE_SOURCES:  # every part named exists
+        assert len(P.stage_code_version(stage)) == 16

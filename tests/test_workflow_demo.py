@@ -132,6 +132,24 @@ def test_default_run_checks_every_product(reference, tmp_path):
             hidden.rename(wd / MEMBER / store)
 
 
+def test_an_edit_of_a_stages_code_reruns_that_stage(reference, tmp_path):
+    """Each rule passes its stage's code version (noahperm.core.provenance) as a parameter: an
+    edit of the kernel reruns the simulations, the truth and what follows, not the inputs."""
+    wd, cfg = reference
+    src = tmp_path / "src"
+    shutil.copytree(REPO / "src", src, ignore=shutil.ignore_patterns("__pycache__"))
+    snow = src / "noahperm/kernel/snow.py"
+    snow.write_text(snow.read_text() + "\n# an edit\n")
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    res = subprocess.run(cmd(wd, cfg, "-n", *TARGETS), capture_output=True, text=True,
+                         timeout=300, env=env)
+    assert res.returncode == 0, (res.stdout + res.stderr)[-3000:]
+    jobs = jobs_of(res.stdout + res.stderr)
+    assert {"make_truth", "spinup", "simulate", "diagnose"} <= jobs, jobs
+    assert not jobs & {"make_demo_inputs", "prepare_domain", "prepare_forcing"}, jobs
+    assert "Nothing to be done" in run(wd, cfg, *TARGETS)  # the code as it is: up to date
+
+
 def _kill_when(proc, path: Path, timeout=600) -> None:
     t0 = time.time()
     while not path.exists():

@@ -12,6 +12,7 @@ from snakemake.settings.types import DeploymentMethod
 
 from noahperm.core import config as CONFIG
 from noahperm.core import layout as LAYOUT
+from noahperm.core.provenance import stage_code_version
 
 RAW = config["raw_dir"]
 RESULTS = config["results_dir"]
@@ -27,6 +28,13 @@ def noahperm_command():
 
 
 NOAHPERM = noahperm_command()
+
+
+def code(stage):
+    """The code version of a stage (``noahperm.core.provenance``): a rule passes it as its
+    ``code`` parameter, so an edit of the stage's code reruns the rule (Snakemake's params
+    trigger) and what depends on it."""
+    return stage_code_version(stage)
 
 
 def results(*parts):

@@ -17,6 +17,7 @@ if demo_enabled():
             demo_raw_outputs(),
         params:
             cmd=NOAHPERM,
+            code=code("demo_inputs"),  # its stage's code version
             raw_dir=raw_root,
             config=config_json("demo"),
         threads: 2  # processes writing the forcing years
@@ -47,6 +48,7 @@ if demo_enabled():
             observations=[raw(f) for f in LAYOUT.OBSERVATION_FILES],
         params:
             cmd=NOAHPERM,
+            code=code("truth"),  # its stage's code version
             raw_dir=raw_root,
             truth_dir=parent_of_output,
             config=config_json("truth", "simulation", "forcing", "domain", "observations"),

@@ -13,6 +13,7 @@ rule diagnose:
         means=results("{experiment}/{member}/regional_means.csv"),
     params:
         cmd=NOAHPERM,
+        code=code("diagnostics"),  # its stage's code version
     threads: 1
     resources:
         mem_mb=2000,  # one block of annual aggregates; per-cell results of the whole domain

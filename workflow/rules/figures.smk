@@ -14,6 +14,7 @@ rule plot_permafrost_area:
         csv=results("tables/{experiment}_{member}_permafrost_area.csv"),
     params:
         cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
         raw_dir=raw_root,
         nw=config["figures"]["northwest"],
     threads: 1

@@ -9,6 +9,7 @@ rule prepare_domain:
         directory(results("inputs/domain.zarr")),
     params:
         cmd=NOAHPERM,
+        code=code("inputs"),  # its stage's code version
         config=config_json("raw_dir", "forcing", "domain"),
     threads: 1
     resources:
@@ -32,6 +33,7 @@ rule prepare_forcing:
         directory(results("inputs/forcing.zarr")),
     params:
         cmd=NOAHPERM,
+        code=code("inputs"),  # its stage's code version
         raw_dir=raw_root,
         years=config["forcing"]["years"],
         chunk_cells=config["forcing"]["chunk_cells"],
@@ -60,6 +62,7 @@ rule prepare_observations:
         results("inputs/obs/observations.nc"),
     params:
         cmd=NOAHPERM,
+        code=code("inputs"),  # its stage's code version
         raw_dir=raw_root,
         out_dir=parent_of_output,
         config=config_json("observations"),

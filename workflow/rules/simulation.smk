@@ -15,6 +15,7 @@ rule member_parameters:
         results("{experiment}/{member}/parameters.json"),
     params:
         cmd=NOAHPERM,
+        code=code("simulation"),  # its stage's code version
         source=member_parameter_source,
     threads: 1
     resources:
@@ -39,6 +40,7 @@ rule spinup:
         convergence=results("{experiment}/{member}/spinup/convergence.csv"),
     params:
         cmd=NOAHPERM,
+        code=code("simulation"),  # its stage's code version
         config=config_json("forcing", "simulation"),
         checkpoints=results("{experiment}/{member}/spinup/checkpoints"),
     threads: 8  # kernel threads (capped at --cores)
@@ -71,6 +73,7 @@ rule simulate:
         state=directory(results("{experiment}/{member}/state.zarr")),
     params:
         cmd=NOAHPERM,
+        code=code("simulation"),  # its stage's code version
         config=config_json("forcing", "simulation", "observations"),
         checkpoints=results("{experiment}/{member}/checkpoints"),
         out_dir=parent_of_output,

@@ -33,7 +33,8 @@ Checkpoints (``Checkpoints``): after each spin-up block (and cycle) and each tra
 state is written atomically to ``<dir>/*.npz`` with a digest (``noahperm.core.config.digest``)
 of the run's identity; a rerun resumes from the last valid checkpoint and ignores those of
 another identity. The identity (``run_batch``) is everything that determines the result: the
-code version (:data:`CODE_VERSION`: the kernel's sources, this module and the model's), the
+code version (:data:`CODE_VERSION`: the sources of the kernel, the model and the simulation
+package, ``noahperm.core.provenance``), the
 content fingerprint of every column's parameters, layers and green fraction
 (``Model.identity``), the start state, the settings, the responses, and the caller's
 identity (``run_members`` adds the cells and the completion markers of the forcing and domain
@@ -54,6 +55,7 @@ import numpy as np
 
 from noahperm.core.config import digest
 from noahperm.core.fileio import atomic_file
+from noahperm.core.provenance import stage_code_version
 from noahperm.kernel import layout as L
 from noahperm.kernel.constants import TFREEZ
 from noahperm.kernel.driver import (
@@ -77,24 +79,9 @@ from noahperm.point.input_file import month_weights
 log = logging.getLogger(__name__)
 
 
-def _code_version() -> str:
-    """Hash of the sources that compute a run: the kernel (``noahperm.kernel.SOURCE_DIGEST``),
-    this module and the model package (columns, parameters, tables, grid)."""
-    import hashlib
-
-    from noahperm.kernel import SOURCE_DIGEST
-
-    h = hashlib.sha1(SOURCE_DIGEST.encode())
-    here = Path(__file__).resolve()
-    for path in [here, *sorted((here.parent.parent / "model").glob("*.py"))]:
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:16]
-
-
 #: The code version in every checkpoint identity: an edit of the physics, of the engine or of
 #: the model's construction makes old checkpoints foreign (they are ignored, never resumed).
-CODE_VERSION = _code_version()
+CODE_VERSION = stage_code_version("simulation")
 
 DT = 10800.0  # model time step [s]
 STEPS_PER_DAY = int(round(86400.0 / DT))
