@@ -13,6 +13,9 @@ file that defines a cached function, not of the functions it calls, so a cached 
 run stale physics after an edit of another kernel file. The cache therefore lives in a
 directory named after a hash of all kernel sources: ``$NUMBA_CACHE_DIR/kernel-<hash>``
 (default base ``$XDG_CACHE_HOME/noahperm/numba``, i.e. ``~/.cache/noahperm/numba``).
+
+This package is the ``reference`` build. :mod:`noahperm.kernel.variants` compiles the same
+source files a second time as the ``fast`` build (cache ``kernel-fast-<hash>``).
 """
 
 import hashlib
@@ -37,11 +40,16 @@ def _source_digest() -> str:
 SOURCE_DIGEST = _source_digest()
 
 
-def _configure_cache() -> str:
-    base = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(
+def cache_base() -> str:
+    """Base directory of the compiled-code caches: ``$NUMBA_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/noahperm/numba`` (``~/.cache/noahperm/numba``)."""
+    return os.environ.get("NUMBA_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
         "noahperm", "numba")
-    path = os.path.join(base, f"kernel-{SOURCE_DIGEST}")
+
+
+def _configure_cache() -> str:
+    path = os.path.join(cache_base(), f"kernel-{SOURCE_DIGEST}")
     numba.config.CACHE_DIR = path  # read when the @njit(cache=True) decorators run below
     return path
 

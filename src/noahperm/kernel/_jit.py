@@ -3,10 +3,20 @@
 ``error_model="numpy"``: a float division by zero gives inf/nan as in the Fortran instead of
 raising (and avoids a check on every division); ``fastmath=False`` keeps the reference's
 operation order, which the one-step-ahead comparison with the Fortran relies on.
+
+``FAST`` selects the arithmetic of the build. This module, compiled as part of
+``noahperm.kernel``, says ``False``: the ``reference`` build, the Fortran's operation order,
+bit for bit. :func:`noahperm.kernel.variants.kernel` compiles the same source files a second
+time as the ``fast`` build with ``FAST = True``; Numba freezes module globals as compile-time
+constants, so each build keeps only its own branch of the few ``if FAST:`` statements
+(algebraically equal forms of the powers, docs/kernel.md "Two builds").
 """
 
 from numba import njit
 
 JIT_OPTIONS = {"cache": True, "fastmath": False, "error_model": "numpy"}
+
+#: The arithmetic of this build: False = reference (bit-identical to the Fortran's order).
+FAST = False
 
 jit = njit(**JIT_OPTIONS)

@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from ._jit import jit
+from ._jit import FAST, jit
 from .constants import CAIR_V, CH2O_V, CICE_V, DH2O, GS, HLICE, TFREEZ, URBAN_CSOIL, URBAN_DF
 from .layout import NSOILP, SP_BB, SP_MAXSMC, SP_QTZ, SP_SATPSI
 
@@ -34,6 +34,9 @@ W_TC_A = 21  # K_s^(1-n) of each layer (tdfcnd_consts)
 W_TC_DRY = 22  # K_dry of each layer
 W_TC_W = 23  # 0.57^porosity of each layer
 NWORK_HEAT = 24
+
+LN_K_ICE = math.log(2.2)  # the fast build's K_ice^x = exp(x ln 2.2) [K_ice in W m-1 K-1]
+LN_K_W = math.log(0.57)  # and K_w^x = exp(x ln 0.57)
 
 GRAVEL = 13  # soil class of gravel in the re-ordered STAS table
 BEDROCK = 14  # soil class of bedrock
@@ -69,7 +72,9 @@ def tdfcnd_pre(smc, sh2o, smcmax, a_sat, thkdry, w_sat, soilclass):
     xu = (sh2o / smc) * smcmax
     # K_sat = K_s^(1-n) K_ice^(n-xu) K_w^xu (a power with exponent 0 is exactly 1)
     ex_ice = smcmax - xu
-    if ex_ice != 0.0:
+    if FAST and ex_ice != 0.0:  # one exp instead of two powers
+        thksat = a_sat * math.exp(ex_ice * LN_K_ICE + xu * LN_K_W)
+    elif ex_ice != 0.0:
         thksat = a_sat * 2.2**ex_ice * 0.57 ** (xu)
     else:  # unfrozen: K_ice^0 = 1 and K_w^xu with xu = smcmax exactly
         thksat = a_sat * 1.0 * w_sat
@@ -118,6 +123,7 @@ def frh2o(tkelv, smc, sh2o, smcmax, bexp, psis):
     iterations, starting from the current ice), Ck = 8, b capped at 5.5.
     Falls back to the explicit Flerchinger-Saxton form if Newton does not
     converge. Above T0 - 1e-3 K all water is liquid.
+    The fast build (``FAST``) writes the log of the product as the sum of the logs.
     tkelv [K]; smc, sh2o, smcmax [m3 m-3]; bexp [-]; psis: saturated matric
     potential [m] (positive).
     """
@@ -139,10 +145,14 @@ def frh2o(tkelv, smc, sh2o, smcmax, bexp, psis):
         swl = 0.0
     c1 = psis * GS / HLICE  # loop invariants (same values as inside the Fortran loop)
     rhs = math.log(-(tkelv - t0) / tkelv)
+    lc1 = math.log(c1) if FAST else 0.0
     while nlog < 10 and kcount == 0:
         nlog += 1
         y = 1.0 + ck * swl
-        df = math.log(c1 * (y * y) * (smcmax / (smc - swl)) ** bx) - rhs
+        if FAST:  # two logs instead of a power and a log
+            df = lc1 + 2.0 * math.log(y) + bx * math.log(smcmax / (smc - swl)) - rhs
+        else:
+            df = math.log(c1 * (y * y) * (smcmax / (smc - swl)) ** bx) - rhs
         denom = 2.0 * ck / (1.0 + ck * swl) + bx / (smc - swl)
         swlk = swl - df / denom
         if swlk > (smc - 0.02):

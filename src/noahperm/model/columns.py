@@ -198,6 +198,7 @@ class Model:
     green_monthly: np.ndarray  # (ncol, 12)
     labels: Sequence[str] = field(default_factory=list)  # per column, for error messages
     members: int = 1
+    kernel: str = "reference"  # the kernel build that runs it (noahperm.kernel.variants)
 
     @property
     def ncol(self) -> int:
@@ -211,22 +212,27 @@ class Model:
         """The columns ``idx`` as a model of one member."""
         cols = self.cols.take(idx)
         labels = [self.labels[i] for i in np.atleast_1d(idx)] if self.labels else []
-        return Model(cols, self.zsoil, self.green_monthly[idx], labels)
+        return Model(cols, self.zsoil, self.green_monthly[idx], labels, kernel=self.kernel)
 
     @classmethod
     def concat(cls, models: Sequence[Model]) -> Model:
         """One model of the members ``models`` (each of one member, the same cells)."""
         if any(m.members != 1 or m.ncol != models[0].ncol for m in models):
             raise ValueError("members must be single models of the same cells")
+        if any(m.kernel != models[0].kernel for m in models):
+            raise ValueError("members must run on the same kernel build")
         if len(models) == 1:
             return models[0]
         labels = [f"member {k}, {lab}" for k, m in enumerate(models) for lab in
                   (m.labels or [f"column {i}" for i in range(m.ncol)])]
         return cls(ColumnArrays.concat([m.cols for m in models]), models[0].zsoil,
-                   np.concatenate([m.green_monthly for m in models]), labels, len(models))
+                   np.concatenate([m.green_monthly for m in models]), labels, len(models),
+                   models[0].kernel)
 
     def identity(self) -> str:
-        """Fingerprint of everything the physics sees of the model."""
+        """Fingerprint of everything the physics sees of the model (the kernel build
+        included, where it is not the reference)."""
         c = self.cols
-        return fingerprint(c.par, c.soilp, c.stype, c.soilidx, np.asarray(self.zsoil, float),
-                           np.asarray(self.green_monthly, float), np.array([self.members]))
+        fp = fingerprint(c.par, c.soilp, c.stype, c.soilidx, np.asarray(self.zsoil, float),
+                         np.asarray(self.green_monthly, float), np.array([self.members]))
+        return fp if self.kernel == "reference" else f"{fp}-{self.kernel}"

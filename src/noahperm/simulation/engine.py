@@ -73,6 +73,7 @@ from noahperm.kernel.driver import (
     run_columns,
 )
 from noahperm.kernel.soil_heat import frh2o
+from noahperm.kernel.variants import driver as kernel_driver
 from noahperm.model.columns import ColumnArrays, Model, fingerprint  # noqa: F401 (re-exported)
 from noahperm.point.input_file import month_weights
 
@@ -326,9 +327,10 @@ def run_chunk(model: Model, state: State, forcing8: np.ndarray, times: np.ndarra
     zsoil = np.ascontiguousarray(np.broadcast_to(model.zsoil, (ncol, nsoil)))
     if dagg is None:
         dperiod, dslot, dagg = no_daily(nsoil)
-    run_columns(state.sstate, state.stc, state.smc, state.sh2o, forcing8, model.cols.par,
-                model.cols.soilp, model.cols.stype, model.cols.soilidx, zsoil, DT, period, agg,
-                dperiod, dslot, dagg, status, fail, empty_s, empty_d)
+    run = run_columns if model.kernel == "reference" else kernel_driver(model.kernel).run_columns
+    run(state.sstate, state.stc, state.smc, state.sh2o, forcing8, model.cols.par,
+        model.cols.soilp, model.cols.stype, model.cols.soilidx, zsoil, DT, period, agg,
+        dperiod, dslot, dagg, status, fail, empty_s, empty_d)
     count_periods(period, count)
     if dcount is not None:
         count_periods(dperiod, dcount)

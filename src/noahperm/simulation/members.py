@@ -114,7 +114,8 @@ def build_members(domain, sim_cfg: Mapping, param_sets: Sequence[Mapping[str, fl
     models = []
     for params in param_sets:
         cols = apply_parameters(base.cols, dict(params)) if params else base.cols
-        models.append(Model(cols, base.zsoil, base.green_monthly, base.labels))
+        models.append(Model(cols, base.zsoil, base.green_monthly, base.labels,
+                            kernel=sim["kernel"]))
     return (Model.concat(models) if combine else models), cell_ids
 
 
