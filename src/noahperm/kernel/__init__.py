@@ -13,13 +13,16 @@ file that defines a cached function, not of the functions it calls, so a cached 
 run stale physics after an edit of another kernel file. The cache therefore lives in a
 directory named after a hash of all kernel sources: ``$NUMBA_CACHE_DIR/kernel-<hash>``
 (default base ``$XDG_CACHE_HOME/noahperm/numba``, i.e. ``~/.cache/noahperm/numba``).
+
+Importing this package does not import Numba (only ``hashlib``, ``os`` and ``pathlib``): the
+digest and the layouts are read by the point run's ahead-of-time build
+(:mod:`noahperm.point.aot`), which never loads Numba. :mod:`noahperm.kernel._jit`, imported by
+every compiled module before its first decorator, points Numba at :data:`CACHE_DIR`.
 """
 
 import hashlib
 import os
 from pathlib import Path
-
-import numba
 
 
 def _source_digest() -> str:
@@ -37,13 +40,12 @@ def _source_digest() -> str:
 SOURCE_DIGEST = _source_digest()
 
 
-def _configure_cache() -> str:
+def _cache_dir() -> str:
     base = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
         "noahperm", "numba")
-    path = os.path.join(base, f"kernel-{SOURCE_DIGEST}")
-    numba.config.CACHE_DIR = path  # read when the @njit(cache=True) decorators run below
-    return path
+    return os.path.join(base, f"kernel-{SOURCE_DIGEST}")
 
 
-CACHE_DIR = _configure_cache()
+#: Numba's cache directory of the kernel (set by :mod:`noahperm.kernel._jit`).
+CACHE_DIR = _cache_dir()
