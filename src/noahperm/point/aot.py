@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+from noahperm.core.errors import NoahpermError
+
 log = logging.getLogger(__name__)
 
 #: Name of the extension module (and of its file, plus the interpreter's extension suffix).
@@ -109,7 +111,7 @@ class PointKernels:
         return self.run_column
 
 
-class AotError(Exception):
+class AotError(NoahpermError):
     """The AOT module cannot be used (missing, stale, unloadable); the message says why."""
 
 
