@@ -193,8 +193,10 @@ def test_broken_module_falls_back_to_jit(tmp_path, monkeypatch):
 
 
 def test_unknown_build_choice_is_an_error(monkeypatch):
+    from noahperm.core.errors import InputError
+
     _use(monkeypatch, "fast", None)
-    with pytest.raises(ValueError, match="NOAHPERM_POINT_BUILD"):
+    with pytest.raises(InputError, match="NOAHPERM_POINT_BUILD: 'fast': expected auto, jit"):
         aot.point_kernels()
 
 

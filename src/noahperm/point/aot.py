@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from noahperm.core.errors import NoahpermError
+from noahperm.core.errors import InputError, NoahpermError
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ def point_kernels(build: str | None = None) -> PointKernels:
     is written once)."""
     choice = (build or os.environ.get(BUILD_ENV) or "auto").strip().lower()
     if choice not in ("auto", "jit", "aot"):
-        raise ValueError(f"{BUILD_ENV}={choice!r}: expected auto, jit or aot")
+        raise InputError(f"{choice!r}: expected auto, jit or aot", field=BUILD_ENV)
     key = (choice, os.environ.get(DIR_ENV))
     if key in _CHOSEN:
         return _CHOSEN[key]
