@@ -46,20 +46,25 @@ def _run(monkeypatch, build, directory, path, mode="reference"):
     return inp, run_point(inp, mode=mode)
 
 
-def _stale_copy(src_dir: Path, dst_dir: Path) -> Path:
-    """A copy of the AOT module whose embedded source digest is edited (one hex digit), as if
-    it had been compiled from other sources; the code itself is unchanged."""
+def _edited_copy(src_dir: Path, dst_dir: Path, key: str, value: str) -> Path:
+    """A copy of the AOT module whose embedded metadata field ``key`` (a string) is edited:
+    its last character changed; the code itself is unchanged."""
     dst_dir.mkdir(parents=True, exist_ok=True)
     src = aot.aot_path(src_dir)
     data = bytearray(src.read_bytes())
-    digest = aot.aot_digest().encode()
-    key = b'"source_digest": "' + digest + b'"'
-    assert data.count(key) == 1  # the metadata is embedded verbatim, once
-    i = data.index(key) + len(key) - 2
+    entry = f'"{key}": "{value}"'.encode()
+    assert data.count(entry) == 1  # the metadata is embedded verbatim, once
+    i = data.index(entry) + len(entry) - 2
     data[i:i + 1] = b"0" if data[i:i + 1] != b"0" else b"1"
     dst = aot.aot_path(dst_dir)
     dst.write_bytes(bytes(data))
     return dst
+
+
+def _stale_copy(src_dir: Path, dst_dir: Path) -> Path:
+    """A copy of the AOT module whose embedded source digest is edited (one hex digit), as if
+    it had been compiled from other sources."""
+    return _edited_copy(src_dir, dst_dir, "source_digest", aot.aot_digest())
 
 
 # ------------------------------------------------------------------------------------------
@@ -152,6 +157,17 @@ def test_stale_module_is_refused(aot_dir, tmp_path, monkeypatch, caplog):
         aot.point_kernels()
 
 
+def test_module_of_another_numba_is_refused(aot_dir, tmp_path):
+    import numba
+
+    other = tmp_path / "other"
+    _edited_copy(aot_dir, other, "numba", numba.__version__)
+    assert aot.installed_numba_version() == numba.__version__
+    with pytest.raises(aot.AotError, match=f"compiled by Numba .*, Numba {numba.__version__} "
+                                           "is installed"):
+        aot.load_aot(aot.aot_path(other))
+
+
 def test_stale_module_point_command_runs_jit_and_says_so(aot_dir, tmp_path):
     from noahperm.demo_world.point_site import example_input_text
 
@@ -242,6 +258,9 @@ def test_embedded_metadata(aot_dir):
     from noahperm.kernel._jit import JIT_OPTIONS
 
     assert k.info["source_digest"] == aot.aot_digest()
+    from noahperm.kernel import SOURCE_DIGEST
+
+    assert k.info["kernel_source_digest"] == SOURCE_DIGEST
     assert k.info["numba"] == numba.__version__
     assert k.info["options"] == {"fastmath": JIT_OPTIONS["fastmath"],
                                  "error_model": JIT_OPTIONS["error_model"]}

@@ -19,8 +19,9 @@ Choice (:func:`point_kernels`), by ``NOAHPERM_POINT_BUILD``:
 Staleness: the module embeds the digest of the sources it was compiled from
 (:func:`aot_digest`: every kernel file, ``point/driver.py``, this module and
 ``point/aot_build.py``), the Numba version and the compile options. It is used only when that
-digest equals the digest of the sources now; otherwise the run falls back to the JIT build
-(and says so). The digest is computed from the files, so this module imports nothing beyond
+digest equals the digest of the sources now and (when Numba is installed) that version is the
+installed Numba's; otherwise the run falls back to the JIT build (and says so). The options
+are in ``kernel/_jit.py``, so the digest covers them. The digest is computed from the files, so this module imports nothing beyond
 the standard library and numpy. docs/kernel.md, "Ahead-of-time build of the point kernel".
 """
 
@@ -31,6 +32,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +67,20 @@ def aot_digest() -> str:
     from noahperm.core.provenance import source_digest
 
     return source_digest(*SOURCES)
+
+
+def installed_numba_version() -> str | None:
+    """The installed Numba's version, read from its ``_version.py`` without importing it (about
+    a millisecond; ``importlib.metadata`` takes 0.1 s); ``None`` if not found."""
+    try:
+        spec = importlib.util.find_spec("numba")
+        if spec is None or not spec.origin:
+            return None
+        text = (Path(spec.origin).parent / "_version.py").read_text()
+    except (OSError, ImportError, ValueError):
+        return None
+    m = re.search(r'"version":\s*"([^"]+)"', text)
+    return m.group(1) if m else None
 
 
 def aot_dir() -> Path:
@@ -185,6 +201,11 @@ def load_aot(path: Path | None = None, digest: str | None = None) -> PointKernel
     if info.get("source_digest") != digest:
         raise AotError(f"the AOT build {path} is stale: compiled from sources "
                        f"{info.get('source_digest')}, the sources are now {digest}; rebuild it "
+                       "(`python -m noahperm.point.aot build`)")
+    numba_now = installed_numba_version()
+    if numba_now is not None and info.get("numba") != numba_now:
+        raise AotError(f"the AOT build {path} is stale: compiled by Numba {info.get('numba')}, "
+                       f"Numba {numba_now} is installed (its JIT build may differ); rebuild it "
                        "(`python -m noahperm.point.aot build`)")
     const = info["constants"]
 

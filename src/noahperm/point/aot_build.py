@@ -57,7 +57,7 @@ def build(out_dir: Path, target_cpu: str | None = None) -> Path:
         warnings.simplefilter("ignore", numba.NumbaPendingDeprecationWarning)
         from numba.pycc import CC
 
-    from noahperm.kernel import _jit
+    from noahperm.kernel import SOURCE_DIGEST, _jit
     from noahperm.kernel.column import BADVAL
     from noahperm.kernel.driver import STATUS_NONFINITE, STATUS_OK, STATUS_SNOW_DENSITY
     from noahperm.kernel.humidity import rh_to_specific_humidity
@@ -71,6 +71,7 @@ def build(out_dir: Path, target_cpu: str | None = None) -> Path:
     info = {
         "format": FORMAT,
         "source_digest": digest,
+        "kernel_source_digest": SOURCE_DIGEST,
         "numba": numba.__version__,
         "options": {k: v for k, v in _jit.JIT_OPTIONS.items() if k != "cache"},
         "target_cpu": cpu,
