@@ -19,15 +19,18 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || \
 NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 export NUMBA_CACHE_DIR
 
-.PHONY: help venv test lint demo point-demo bench bench-grid bench-inputs clean clean-results distclean
+.PHONY: help venv test lint demo aot point-demo bench bench-point bench-grid bench-inputs clean clean-results distclean
 
 help:
 	@echo "make venv       create $(VENV) from $(LOCK) (Python 3.11, wheels only)"
 	@echo "make test       pytest + ruff + snakemake --lint (creates $(VENV) if needed)"
 	@echo "make lint       ruff check and snakemake --lint"
 	@echo "make demo       run the whole workflow on the embedded demo (snakemake --cores all)"
+	@echo "make aot        (optional) ahead-of-time build of the point kernel, for fast point runs;"
+	@echo "                without it (or when it fails) point runs use Numba's JIT build"
 	@echo "make point-demo a point run of a synthetic site into results/point-demo"
 	@echo "make bench      run benchmarks/bench_kernel.py (kernel speed)"
+	@echo "make bench-point  run benchmarks/bench_point.py (point run end to end, AOT and JIT)"
 	@echo "make bench-inputs  run benchmarks/bench_inputs.py (input caches)"
 	@echo "make clean      remove caches and build leftovers; distclean also removes $(VENV)"
 
@@ -56,11 +59,20 @@ lint: venv
 demo: venv
 	$(VENV)/bin/snakemake --cores all
 
-point-demo: venv
+# The ahead-of-time build of the point kernel (src/noahperm/point/_aot/, ignored by git): rebuilt
+# when the kernel's sources changed, skipped when current. Never fails the make: without a
+# compiler point runs fall back to the JIT build (docs/kernel.md).
+aot: venv
+	$(VPY) -m noahperm.point.aot build
+
+point-demo: venv aot
 	$(VENV)/bin/noahperm demo --out results/point-demo
 
 bench: venv
 	$(VPY) benchmarks/bench_kernel.py
+
+bench-point: venv aot
+	$(VPY) benchmarks/bench_point.py
 
 bench-grid: venv
 	$(VPY) benchmarks/bench_grid.py
@@ -69,7 +81,7 @@ bench-inputs: venv
 	$(VPY) benchmarks/bench_inputs.py
 
 clean:
-	rm -rf .cache .pytest_cache .ruff_cache build dist src/*.egg-info
+	rm -rf .cache .pytest_cache .ruff_cache build dist src/*.egg-info src/noahperm/point/_aot
 	find src tests benchmarks -name __pycache__ -type d -prune -exec rm -rf {} + 2>/dev/null || true
 
 distclean: clean

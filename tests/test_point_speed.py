@@ -49,10 +49,17 @@ def demo_input(tmp_path_factory) -> Path:
 # ------------------------------------------------------------------------------------------
 
 
-def test_point_run_imports_no_xarray_pandas_dask_matplotlib(demo_input, tmp_path):
+@pytest.mark.parametrize("build", ["jit", "aot"])
+def test_point_run_imports_no_xarray_pandas_dask_matplotlib(demo_input, tmp_path, build,
+                                                           request):
+    """Neither build imports xarray, pandas, dask or matplotlib; the AOT build not even Numba
+    (nor llvmlite)."""
     out = tmp_path / "point.nc"
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), env.get("PYTHONPATH", "")])
+    env["NOAHPERM_POINT_BUILD"] = build
+    if build == "aot":
+        env["NOAHPERM_AOT_DIR"] = str(request.getfixturevalue("aot_dir"))
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "noahperm", "point", str(demo_input),
          "--out", str(out), "--quiet", "--timings"],
@@ -61,9 +68,15 @@ def test_point_run_imports_no_xarray_pandas_dask_matplotlib(demo_input, tmp_path
     assert out.is_file()
     imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines()
                 if line.startswith("import time:") and "|" in line}
-    assert "numba" in imported and "netCDF4" in imported  # the parsing works
+    assert "numpy" in imported and "netCDF4" in imported  # the parsing works
     bad = sorted(m for m in imported if m.split(".")[0] in FORBIDDEN)
     assert not bad, f"the point run imported {bad}"
+    jit_modules = sorted(m for m in imported if m.split(".")[0] in ("numba", "llvmlite"))
+    if build == "jit":
+        assert "numba" in imported
+    else:
+        assert not jit_modules, f"the AOT point run imported {jit_modules[:5]}"
+    assert re.search(rf"^  build: {build} \(", proc.stderr, re.M), proc.stderr[-2000:]
     for phase in ("imports", "read input", "kernel load", "run", "write", "total"):
         assert re.search(rf"^  {phase}\s+\d+\.\d{{3}}$", proc.stderr, re.M), phase
 
@@ -73,8 +86,9 @@ def test_point_run_imports_no_xarray_pandas_dask_matplotlib(demo_input, tmp_path
 # ------------------------------------------------------------------------------------------
 
 
-def write_xarray(path, times, sldpth, outputs, attrs=None):
-    """The former ``write_point_netcdf`` (xarray), verbatim but for the atomic rename."""
+def write_xarray(path, times, sldpth, outputs, attrs=None, complevel=0):
+    """The former ``write_point_netcdf`` (xarray), verbatim but for the atomic rename and the
+    zlib level, now a parameter (it was 4; 0: no compression, the default now)."""
     import xarray as xr
 
     t = np.asarray(times).astype("datetime64[ns]")
@@ -99,7 +113,8 @@ def write_xarray(path, times, sldpth, outputs, attrs=None):
     for name in COORDINATES:
         encoding[name] = {"_FillValue": None}
     for name in outputs:
-        encoding[name] = {"zlib": True, "complevel": 4, "_FillValue": np.nan}
+        encoding[name] = ({"zlib": True, "complevel": complevel, "_FillValue": np.nan}
+                          if complevel else {"zlib": False, "_FillValue": np.nan})
     ds.to_netcdf(path, mode="w", format="NETCDF4", engine="netcdf4", encoding=encoding)
     return Path(path)
 
@@ -148,16 +163,29 @@ def _small_outputs(nt, nl, rng):
     ("1999-07-15T09:30", 1, "scalar", {}),  # reference not at midnight; no layered output
     ("2010-03-01T00:00", 24, "layered", {"names": ["a", "b"], "coordinates": "kept"}),
 ])
-def test_writer_same_file_as_xarray(tmp_path, start, step, outputs, attrs):
+@pytest.mark.parametrize("complevel", [0, 1, 4])
+def test_writer_same_file_as_xarray(tmp_path, start, step, outputs, attrs, complevel):
     rng = np.random.default_rng(1)
     times = np.datetime64(start) + np.arange(7) * np.timedelta64(step, "h")
     sldpth = [0.05, 0.1, 0.2]
     out = _small_outputs(7, 3, rng)
     if outputs == "scalar":
         out = {k: v for k, v in out.items() if v.ndim == 1}
-    new = write_new(tmp_path / "new.nc", times, sldpth, out, attrs)
-    ref = write_xarray(tmp_path / "ref.nc", times, sldpth, out, attrs)
+    new = write_new(tmp_path / "new.nc", times, sldpth, out, attrs, complevel=complevel)
+    ref = write_xarray(tmp_path / "ref.nc", times, sldpth, out, attrs, complevel=complevel)
     _assert_same_file(new, ref)
+    with netCDF4.Dataset(new) as nc:  # the outputs' filters: what --complevel asks
+        f = nc["T1"].filters()
+        assert (f["zlib"], f["shuffle"], f["complevel"]) == (
+            (True, True, complevel) if complevel else (False, False, 0))
+        assert nc["T1"].chunking() == ("contiguous" if not complevel else nc["T1"].chunking())
+
+
+def test_writer_refuses_a_bad_complevel(tmp_path):
+    times = np.datetime64("2001-01-01T00:00") + np.arange(3) * np.timedelta64(3, "h")
+    for bad in (-1, 10, 1.5):
+        with pytest.raises(ValueError, match="complevel"):
+            write_new(tmp_path / "x.nc", times, [0.1], {"T1": np.zeros(3)}, complevel=bad)
 
 
 def test_xarray_reads_the_same_dataset(tmp_path, demo_input):

@@ -469,10 +469,20 @@ def _point_layout(times, sldpth, outputs, attrs):
     return gattrs, sizes, variables
 
 
-def _write_point_file(tmp: Path, gattrs: dict, sizes: dict, variables: list) -> None:
+#: zlib level of a point run's outputs (``noahperm point --complevel``). 0: not compressed.
+#: On the 5-year tgl case (8.9 MB of float64) level 4 with shuffle made a 6.3 MB file in 0.18 s,
+#: level 1 6.3 MB in 0.17 s, no compression 9.0 MB in 0.02 s (docs/performance.md, "Point
+#: runs"): full-precision float64 model output barely compresses, so a point run does not pay
+#: for it by default.
+POINT_COMPLEVEL = 0
+
+
+def _write_point_file(tmp: Path, gattrs: dict, sizes: dict, variables: list,
+                      complevel: int = POINT_COMPLEVEL) -> None:
     """Write the NetCDF-4 file ``tmp`` (the sequence of calls of xarray's netCDF4 backend:
     global attributes, dimensions, then each variable created, given its attributes and
-    written)."""
+    written). Outputs: zlib at ``complevel`` with shuffle (chunked by the library's default),
+    or, at level 0, neither (contiguous)."""
     import netCDF4
 
     with netCDF4.Dataset(tmp, mode="w", format="NETCDF4") as nc:
@@ -485,9 +495,12 @@ def _write_point_file(tmp: Path, gattrs: dict, sizes: dict, variables: list) -> 
         for dim, size in sizes.items():
             nc.createDimension(dim, size)
         for name, dims, values, vattrs, output in variables:
-            # outputs: zlib level 4 with shuffle, fill value NaN; coordinates: contiguous
+            # outputs: zlib at complevel with shuffle (or neither), fill value NaN;
+            # coordinates: contiguous
+            zlib = bool(output and complevel > 0)
             var = nc.createVariable(
-                name, values.dtype, dims, zlib=output, complevel=4, shuffle=True,
+                name, values.dtype, dims, zlib=zlib, complevel=complevel if zlib else 4,
+                shuffle=zlib,
                 fletcher32=False, contiguous=False, chunksizes=None, endian="native",
                 least_significant_digit=None, fill_value=np.nan if output else None,
             )
@@ -497,7 +510,8 @@ def _write_point_file(tmp: Path, gattrs: dict, sizes: dict, variables: list) -> 
 
 
 def write_point_netcdf(
-    path, times, sldpth, outputs: dict[str, np.ndarray], attrs: dict | None = None
+    path, times, sldpth, outputs: dict[str, np.ndarray], attrs: dict | None = None,
+    complevel: int = POINT_COMPLEVEL,
 ) -> Path:
     """Write a point run's outputs to NetCDF-4, atomically.
 
@@ -515,18 +529,23 @@ def write_point_netcdf(
     outputs
         Name -> array, each name registered in :data:`VARIABLES` with dims ``(time,)`` or
         ``(time, layer)``; units and names are stamped from the registry. Stored as float64,
-        zlib level 4 with shuffle, ``_FillValue`` NaN (the coordinates have none).
+        ``_FillValue`` NaN (the coordinates have none), compressed as ``complevel`` says.
     attrs
         Global attributes (``Conventions = "CF-1.8"`` unless given).
+    complevel
+        zlib level 0-9 of the outputs (with shuffle); 0 (:data:`POINT_COMPLEVEL`, the default):
+        not compressed. The values and what xarray decodes do not depend on it.
 
     The file is the one ``xarray.Dataset.to_netcdf`` wrote before (same variables, order,
     attributes, encoding); it is written with the ``netCDF4`` package directly, so a point
     run imports neither xarray nor pandas. Returns the path written.
     """
     path = Path(path)
+    if not (isinstance(complevel, (int, np.integer)) and 0 <= complevel <= 9):
+        raise ValueError(f"complevel must be an integer 0-9, got {complevel!r}")
     layout = _point_layout(times, sldpth, outputs, attrs)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"output directory {str(path.parent)!r} does not exist")
     with atomic_file(path) as tmp:
-        _write_point_file(tmp, *layout)
+        _write_point_file(tmp, *layout, complevel=int(complevel))
     return path

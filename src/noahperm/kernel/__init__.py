@@ -14,6 +14,11 @@ run stale physics after an edit of another kernel file. The cache therefore live
 directory named after a hash of all kernel sources: ``$NUMBA_CACHE_DIR/kernel-<hash>``
 (default base ``$XDG_CACHE_HOME/noahperm/numba``, i.e. ``~/.cache/noahperm/numba``).
 
+Importing this package does not import Numba (only ``hashlib``, ``os`` and ``pathlib``): the
+digest and the layouts are read by the point run's ahead-of-time build
+(:mod:`noahperm.point.aot`), which never loads Numba. :mod:`noahperm.kernel._jit`, imported by
+every compiled module before its first decorator, points Numba at :data:`CACHE_DIR`.
+
 This package is the ``reference`` build. :mod:`noahperm.kernel.variants` compiles the same
 source files a second time as the ``fast`` build (cache ``kernel-fast-<hash>``).
 """
@@ -21,8 +26,6 @@ source files a second time as the ``fast`` build (cache ``kernel-fast-<hash>``).
 import hashlib
 import os
 from pathlib import Path
-
-import numba
 
 
 def _source_digest() -> str:
@@ -48,10 +51,9 @@ def cache_base() -> str:
         "noahperm", "numba")
 
 
-def _configure_cache() -> str:
-    path = os.path.join(cache_base(), f"kernel-{SOURCE_DIGEST}")
-    numba.config.CACHE_DIR = path  # read when the @njit(cache=True) decorators run below
-    return path
+def _cache_dir() -> str:
+    return os.path.join(cache_base(), f"kernel-{SOURCE_DIGEST}")
 
 
-CACHE_DIR = _configure_cache()
+#: Numba's cache directory of the kernel (set by :mod:`noahperm.kernel._jit`).
+CACHE_DIR = _cache_dir()

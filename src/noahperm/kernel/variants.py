@@ -33,6 +33,7 @@ from pathlib import Path
 import numba
 
 from . import SOURCE_DIGEST, cache_base
+from . import _jit as _reference_jit  # noqa: F401 (sets Numba's cache to the reference's first)
 
 #: The builds, by name (config ``simulation.kernel``).
 KERNELS = ("reference", "fast")
@@ -55,15 +56,16 @@ def _load_fast() -> types.ModuleType:
     pkg.__path__ = [str(_HERE)]
     pkg.__package__ = _FAST_PACKAGE
     pkg.SOURCE_DIGEST = SOURCE_DIGEST
-    pkg.CACHE_DIR = fast_cache_dir()
-    spec = importlib.util.spec_from_file_location(f"{_FAST_PACKAGE}._jit", _HERE / "_jit.py")
-    jit_module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(jit_module)
-    jit_module.FAST = True  # before any kernel module reads it
+    pkg.CACHE_DIR = fast_cache_dir()  # _jit points Numba's cache at it (``from . import``)
     saved = numba.config.CACHE_DIR
     sys.modules[_FAST_PACKAGE] = pkg
-    sys.modules[f"{_FAST_PACKAGE}._jit"] = jit_module
     try:
+        spec = importlib.util.spec_from_file_location(f"{_FAST_PACKAGE}._jit",
+                                                      _HERE / "_jit.py")
+        jit_module = importlib.util.module_from_spec(spec)
+        sys.modules[f"{_FAST_PACKAGE}._jit"] = jit_module
+        spec.loader.exec_module(jit_module)
+        jit_module.FAST = True  # before any kernel module reads it
         numba.config.CACHE_DIR = pkg.CACHE_DIR
         for name in _MODULES:
             setattr(pkg, name, importlib.import_module(f"{_FAST_PACKAGE}.{name}"))

@@ -10,7 +10,8 @@ cache. Results are bit for bit those of ``run_columns`` (``tests/test_point_spee
 
 Compiled with the kernel's options (:data:`noahperm.kernel._jit.JIT_OPTIONS`, ``cache=True``)
 into the kernel's cache directory (``noahperm.kernel.CACHE_DIR``, named after a hash of the
-kernel sources, so an edit of the physics recompiles this too).
+kernel sources, so an edit of the physics recompiles this too). The point run's ahead-of-time
+build (:mod:`noahperm.point.aot`) exports this same function, compiled by ``numba.pycc``.
 """
 
 import numpy as np

@@ -210,8 +210,12 @@ def _month_d_times(a12, times):
 def rh_to_q(sfctmp, sfcprs, rhf):
     """Specific humidity [kg kg-1] from T [K], p [Pa] and RH as a fraction, as the driver
     (``noahperm.kernel.humidity.rh_to_specific_humidity``: operation order, constants and
-    bounds of ``read_forcing_text``, NCEP v2.7.1 branch); arrays or scalars."""
-    from noahperm.kernel.humidity import rh_to_specific_humidity
+    bounds of ``read_forcing_text``, NCEP v2.7.1 branch); arrays or scalars. Compiled code of
+    the build the point run uses (:func:`noahperm.point.aot.point_kernels`: AOT or JIT, the
+    same function, bit for bit)."""
+    from noahperm.point.aot import point_kernels
+
+    rh_to_specific_humidity = point_kernels().rh_to_specific_humidity
 
     t, p, r = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64)
                                     for x in (sfctmp, sfcprs, rhf)))

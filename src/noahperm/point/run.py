@@ -1,6 +1,7 @@
 """Point runs: the reference driver's input format in, NetCDF out.
 
-``noahperm point INPUT --out OUT.nc [--tables DIR] [--mode reference|consistent] [--timings]``
+``noahperm point INPUT --out OUT.nc [--tables DIR] [--mode reference|consistent]
+[--complevel N] [--timings]``
 reads a file in the format of the authors' single-column driver
 (``noahperm.point.input_file``), runs the column kernel over every step of it (one column, every
 step kept; :mod:`noahperm.point.driver`, bit for bit the parallel driver's column) and writes
@@ -10,10 +11,12 @@ ALBEDO and Z0 from the monthly tables at the start date; EMISSI = 0.96;
 CH = CM = 1e-4; Q1 and (unless sfcdif_option = 1) Z0BRD "not yet computed".
 
 Start-up matters for a point run (the physics of a 5-year 3-hourly run takes well under a
-second), so this path imports only what it needs: numpy, the kernel (Numba, its compiled code
-loaded from the on-disk cache) and netCDF4; no xarray, pandas or dask
-(``tests/test_point_speed.py``). The kernel modules are imported when the run starts, not when
-this module is imported, so that ``--timings`` can tell the phases apart.
+second), so this path imports only what it needs: numpy, the compiled kernel and netCDF4; no
+xarray, pandas or dask (``tests/test_point_speed.py``). The compiled kernel is the AOT build
+when it is there and current, and then Numba is not imported at all; otherwise the JIT build
+(Numba, its compiled code loaded from the on-disk cache): :mod:`noahperm.point.aot`. The kernel
+is loaded when the run starts, not when this module is imported, so that ``--timings`` can tell
+the phases apart.
 """
 
 from __future__ import annotations
@@ -70,7 +73,9 @@ def column_spec(inp: PointInput) -> ColumnSpec:
 
 def initial_state(inp: PointInput) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The reference driver's state before step 1: (sstate, stc, smc, sh2o)."""
-    from noahperm.kernel.column import BADVAL
+    from noahperm.point.aot import point_kernels
+
+    BADVAL = point_kernels().BADVAL  # noqa: N806 (the kernel's constant)
 
     s = np.zeros(L.NSTATE)
     s[L.S_T1] = inp.t1
@@ -108,17 +113,13 @@ def _mark(timings, name: str) -> None:
 
 
 def load_kernel(args: tuple):
-    """The compiled point driver for the types of ``args`` (loaded from Numba's on-disk cache,
-    or compiled and cached on the first run): imports the kernel, then resolves the overload,
-    so that the call itself only runs. Pure Python under ``NUMBA_DISABLE_JIT=1``."""
-    from noahperm.point.driver import run_column
+    """The compiled point driver for the types of ``args``, of the build the point run uses
+    (:func:`noahperm.point.aot.point_kernels`): the AOT module (loaded already), or Numba's
+    overload for ``args`` loaded from the on-disk cache (or compiled and cached on the first
+    run), so that the call itself only runs. Pure Python under ``NUMBA_DISABLE_JIT=1``."""
+    from noahperm.point.aot import point_kernels
 
-    compile_ = getattr(run_column, "compile", None)
-    if compile_ is not None:
-        import numba
-
-        compile_(tuple(numba.typeof(a) for a in args))
-    return run_column
+    return point_kernels().load_run_column(args)
 
 
 def run_point(inp: PointInput, tables: Tables | None = None, mode: str = "reference",
@@ -137,7 +138,7 @@ def run_point(inp: PointInput, tables: Tables | None = None, mode: str = "refere
     tstate = np.full((nstep, L.NSTATE + 3 * nsoil), np.nan)
     tdiag = np.full((nstep, L.NDIAG), np.nan)
     _mark(timings, "tables/columns")
-    s, stc, smc, sh2o = initial_state(inp)  # imports the kernel (BADVAL)
+    s, stc, smc, sh2o = initial_state(inp)  # loads the kernel's build (BADVAL)
     args = (s, stc, smc, sh2o, forcing, cols.par[0], cols.soilp[0], cols.stype[0],
             cols.soilidx[0], zsoil, float(inp.dt), tstate, tdiag)
     kernel = load_kernel(args)
@@ -177,8 +178,13 @@ def main(args, timings=None) -> int:
     tables = load_tables(args.tables) if getattr(args, "tables", None) else load_tables()
     mode = getattr(args, "mode", "reference") or "reference"
     res = run_point(inp, tables, mode, timings)
-    from noahperm.kernel.driver import STATUS_NONFINITE, STATUS_OK, STATUS_SNOW_DENSITY
+    from noahperm.point.aot import point_kernels
 
+    k = point_kernels()
+    if timings is not None:
+        timings.note("build", f"{k.build} ({k.reason})")
+    STATUS_OK, STATUS_SNOW_DENSITY, STATUS_NONFINITE = (  # noqa: N806 (the kernel's codes)
+        k.STATUS_OK, k.STATUS_SNOW_DENSITY, k.STATUS_NONFINITE)
     if res.status != STATUS_OK:
         step = res.fail_step
         when = str(res.times[step]) if 0 <= step < res.times.size else "?"
@@ -199,7 +205,9 @@ def main(args, timings=None) -> int:
         "time_step_s": float(inp.dt),
         "Conventions": "CF-1.8",
     }
-    write_point_netcdf(args.out, res.times, inp.sldpth, result_variables(res), attrs)
+    complevel = getattr(args, "complevel", None)
+    write_point_netcdf(args.out, res.times, inp.sldpth, result_variables(res), attrs,
+                       complevel=0 if complevel is None else complevel)
     _mark(timings, "write")
     if not getattr(args, "quiet", False):
         print(f"noahperm point: {inp.nsteps} steps x {inp.nsoil} layers in "

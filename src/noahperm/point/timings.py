@@ -5,6 +5,7 @@ and :meth:`~Phases.mark` closes the phase running since the previous mark. :meth
 writes one line per phase and the total on stderr, e.g.::
 
     noahperm point: timings [s] (from the import of noahperm.cli; interpreter start-up not included)
+      build: aot (numba 0.68.1 pycc, target CPU generic, sources 9288cb27903c45c1)
       start-up             0.012
       imports              0.290
       ...
@@ -24,6 +25,11 @@ class Phases:
         self.start = time.perf_counter() if start is None else start
         self._last = self.start
         self.seconds: dict[str, float] = {}
+        self.notes: dict[str, str] = {}
+
+    def note(self, name: str, text: str) -> None:
+        """A line ``name: text`` printed after the title (e.g. which build of the kernel ran)."""
+        self.notes[name] = text
 
     def mark(self, name: str) -> float:
         """End phase ``name`` now (it began at the previous mark); return its seconds."""
@@ -42,6 +48,8 @@ class Phases:
         out = sys.stderr if file is None else file
         print(f"{title}: timings [s] (from the import of noahperm.cli; interpreter start-up "
               "not included)", file=out)
+        for name, text in self.notes.items():
+            print(f"  {name}: {text}", file=out)
         for name, dt in self.seconds.items():
             print(f"  {name:<20s} {dt:7.3f}", file=out)
         print(f"  {'total':<20s} {self.total:7.3f}", file=out, flush=True)
