@@ -19,11 +19,12 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || \
 NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 export NUMBA_CACHE_DIR
 
-.PHONY: help venv test lint demo aot point-demo bench bench-point bench-grid bench-inputs clean clean-results distclean
+.PHONY: help venv test test-slurm lint demo aot point-demo bench bench-point bench-grid bench-inputs clean clean-results distclean
 
 help:
 	@echo "make venv       create $(VENV) from $(LOCK) (Python 3.11, wheels only)"
 	@echo "make test       pytest + ruff + snakemake --lint (creates $(VENV) if needed)"
+	@echo "make test-slurm the workflow on a real one-node SLURM (tests/test_slurm.py; root)"
 	@echo "make lint       ruff check and snakemake --lint"
 	@echo "make demo       run the whole workflow on the embedded demo (snakemake --cores all)"
 	@echo "make aot        (optional) ahead-of-time build of the point kernel, for fast point runs;"
@@ -51,6 +52,11 @@ test: venv
 	$(VPY) -m pytest -q
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/snakemake --lint
+
+# The workflow through profiles/slurm on a real one-node SLURM started on this machine (Debian's
+# Slurm, munge, slurmdbd, MariaDB; installed on first use, needs root). About 10 minutes.
+test-slurm: venv
+	NOAHPERM_TEST_SLURM=1 $(VPY) -m pytest -q -s -m slurm tests/test_slurm.py
 
 lint: venv
 	$(VENV)/bin/ruff check src tests benchmarks
