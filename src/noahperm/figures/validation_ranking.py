@@ -31,7 +31,8 @@ def make_figure(ranking_csv, png) -> None:
                         aggfunc="first", dropna=False).reindex(index=rows,
                                                                columns=experiments)
     nexp = max(len(experiments), 1)
-    fig, ax = plt.subplots(figsize=(1.2 * nexp + 3.0, 0.32 * max(len(rows), 1) + 1.6))
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * nexp + 4.0),
+                                    max(3.2, 0.32 * max(len(rows), 1) + 2.0)))
     if len(rows):
         cmap = ListedColormap(plt.get_cmap("viridis_r", nexp)(np.arange(nexp)))
         cmap.set_bad("0.8")
@@ -41,8 +42,10 @@ def make_figure(ranking_csv, png) -> None:
         for i in range(data.shape[0]):
             for j in range(data.shape[1]):
                 if not data.mask[i, j]:
+                    r, g, b, _ = cmap(norm(data[i, j]))
                     ax.text(j + 0.5, i + 0.5, f"{int(data[i, j])}", ha="center", va="center",
-                            color="white" if data[i, j] <= (nexp + 1) / 2 else "black")
+                            color="black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5
+                            else "white")
         ax.set_yticks(np.arange(len(rows)) + 0.5, rows, fontsize=8)
         cb = fig.colorbar(im, ax=ax, ticks=np.arange(1, nexp + 1))
         cb.set_label("rank by RMSE (1 = best)")
@@ -52,8 +55,8 @@ def make_figure(ranking_csv, png) -> None:
     ax.set_xticks(np.arange(nexp) + 0.5, experiments)
     ax.invert_yaxis()
     ax.set_xlabel("experiment")
-    ax.set_ylabel("observation site / survey region _ variable")
-    ax.set_title("Figure 6 analogue: ranking by site RMSE (grey: not applicable)")
+    ax.set_ylabel("site or survey region _ variable")
+    ax.set_title("Figure 6 analogue: ranking by RMSE\n(grey: not applicable)", fontsize=10)
     fig.tight_layout()
     Path(png).parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(png) as tmp:

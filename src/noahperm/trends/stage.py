@@ -144,7 +144,12 @@ def trend_maps_dataset(means, coords_ds, periods, min_fraction):
                                        f"Sen's slope of the ensemble-mean {v} per decade"))
         data[f"{v}_p"] = (("period", "cell"), p,
                           cf_attrs("1", f"Mann-Kendall two-sided p-value of the ensemble-mean {v}"))
-    coords = {"period": ("period", np.array(list(periods), dtype=str)),
+    # Zarr v3 has no stable string type: periods are numbered, their names an attribute
+    coords = {"period": ("period", np.arange(len(periods)),
+                         {"long_name": "change period: " + ", ".join(
+                             f"{k} = {name} ({a}-{b})" for k, (name, (a, b))
+                             in enumerate(periods.items())),
+                          "period_names": " ".join(periods)}),
               "first_year": ("period", np.array([p[0] for p in periods.values()], int)),
               "last_year": ("period", np.array([p[1] for p in periods.values()], int)),
               "cell": coords_ds["cell"].values}

@@ -208,6 +208,7 @@ def run_validate(observed_csv, experiments: dict, out_dir, exclude: dict | None 
     write_csv(ranking(metrics, list(experiments)), out_dir / "ranking.csv")
     cols = ["experiment", "variable", "kind", "site", "cell", "region", "year", "observed",
             "model"]
+    all_pairs = [p for p in all_pairs if len(p)]
     pairs_table = (pd.concat(all_pairs, ignore_index=True)[cols] if all_pairs
                    else pd.DataFrame(columns=cols))
     write_csv(pairs_table, out_dir / "pairs.csv")
