@@ -141,3 +141,20 @@ def test_ensemble_series_and_table3():
 def test_one_member_has_no_ci():
     s = ensemble_series([_member(0.0)])
     assert s["ci"].isna().all() and (s["n"] == 1).all()
+
+
+def test_batch_mann_kendall_equals_pymannkendall_with_ties_and_gaps():
+    from noahperm.trends.stats import mk_batch
+
+    rng = np.random.default_rng(7)
+    years = np.arange(1980, 2019)
+    x = np.round(np.cumsum(rng.normal(size=(40, years.size)), axis=1), 1)  # many ties
+    x[5, [3, 10, 11]] = np.nan                                             # gaps
+    x[6] = 2.0                                                             # constant
+    slope, p = mk_batch(years, x, block=16)
+    for r in range(x.shape[0]):
+        ref = mk_trend(years, x[r], min_years=3)
+        assert slope[r] == pytest.approx(ref["slope_per_decade"], abs=1e-12), r
+        assert p[r] == pytest.approx(ref["p"], abs=1e-12), r
+    ok = np.isfinite(x[5])
+    assert p[5] == pytest.approx(mk.original_test(x[5][ok]).p, abs=1e-12)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from noahperm.core.errors import InputError
-from noahperm.trends.stats import DEFAULT_PERIODS, mean_ci, mk_trend, period_trends
+from noahperm.trends.stats import DEFAULT_PERIODS, mean_ci, mk_batch, period_trends
 
 log = logging.getLogger(__name__)
 
@@ -87,19 +87,21 @@ def series_trends(series: pd.DataFrame, periods=None, min_years: int = 4) -> pd.
 def cell_trends(stack: np.ndarray, years, periods=None, min_fraction: float = 0.8):
     """Per-cell trends of an ensemble-mean field ``stack`` (ncell, nyear): (slope per decade,
     p), each (nperiod, ncell); NaN where fewer than ``min_fraction`` of a period's years are
-    defined (a cell that is permafrost only part of the period)."""
+    defined (a cell that is permafrost only part of the period). Vectorised
+    (:func:`noahperm.trends.stats.mk_batch`, equal to pymannkendall)."""
     periods = DEFAULT_PERIODS if periods is None else periods
     years = np.asarray(years)
     slope = np.full((len(periods), stack.shape[0]), np.nan)
     p = np.full_like(slope, np.nan)
     for k, per in enumerate(periods.values()):
         sel = (years >= per[0]) & (years <= per[1])
+        if not sel.any():
+            continue
         need = max(3, int(np.ceil(min_fraction * (per[1] - per[0] + 1))))
-        for c in range(stack.shape[0]):
-            v = stack[c, sel]
-            if np.isfinite(v).sum() >= need:
-                r = mk_trend(years[sel], v, min_years=need)
-                slope[k, c], p[k, c] = r["slope_per_decade"], r["p"]
+        enough = np.isfinite(stack[:, sel]).sum(axis=1) >= need
+        if enough.any():
+            sl, pv = mk_batch(years[sel], stack[enough][:, sel])
+            slope[k, enough], p[k, enough] = sl, pv
     return slope, p
 
 
