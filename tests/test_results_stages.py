@@ -108,3 +108,20 @@ def test_validate_ensemble_mean_and_exclusion(tmp_path, members):
     assert set(rk[rk.variable == "GT10m"]["site"]) == {"QTH"}
     pairs = pd.read_csv(tmp_path / "val/pairs.csv")
     assert set(pairs["kind"]) == {"annual", "rate"}
+
+
+def test_validate_without_observations_writes_empty_tables_and_figures(tmp_path, members):
+    from noahperm.figures.validation_ranking import make_figure as fig6
+    from noahperm.figures.validation_scatter import make_figure as fig7
+    from noahperm.validation.observed import OBSERVED_COLUMNS
+
+    cols = OBSERVED_COLUMNS + ["cell", "cell_status", "region", "location_name"]
+    pd.DataFrame(columns=cols).to_csv(tmp_path / "observed.csv", index=False)
+    run_validate(tmp_path / "observed.csv",
+                 {e: [d / "permafrost.zarr" for d in dirs] for e, dirs in members.items()},
+                 tmp_path / "val")
+    for name in ("metrics", "ranking", "pairs"):
+        assert pd.read_csv(tmp_path / f"val/{name}.csv").empty, name
+    fig6(tmp_path / "val/ranking.csv", tmp_path / "f6.png")
+    fig7(tmp_path / "val/pairs.csv", "CaliFree", tmp_path / "f7.png")
+    assert (tmp_path / "f6.png").stat().st_size > 5000 and (tmp_path / "f7.png").is_file()
