@@ -34,6 +34,8 @@ include: "workflow/rules/inputs.smk"
 include: "workflow/rules/demo_world.smk"
 include: "workflow/rules/simulation.smk"
 include: "workflow/rules/diagnostics.smk"
+include: "workflow/rules/trends.smk"
+include: "workflow/rules/validation.smk"
 include: "workflow/rules/figures.smk"
 
 

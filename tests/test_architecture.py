@@ -23,6 +23,8 @@ LAYERS = [
     {"diagnostics"},
     {"simulation"},
     {"demo_world"},
+    {"trends"},
+    {"validation"},
     {"figures"},
     {"cli", "__init__"},
     {"__main__"},

@@ -179,3 +179,13 @@ def test_input_error_format_and_pickle():
     back = pickle.loads(pickle.dumps(TableError("bad", path="a.txt", line=3, field="K")))
     assert type(back) is TableError
     assert (back.path, back.line, back.field, str(back)) == ("a.txt", 3, "K", "a.txt:3: K: bad")
+
+
+@pytest.mark.parametrize("name", ["trends", "table3", "observed_variables", "validate",
+                                  "plot_validation_ranking", "plot_validation_scatter"])
+def test_result_stage_commands_build_their_parsers(name):
+    """The trends, validation and validation-figure sub-commands wire their arguments."""
+    parser = cli.build_parser(name)
+    with pytest.raises(SystemExit) as exc:
+        parser.parse_args([name, "--help"])
+    assert exc.value.code == 0

@@ -177,10 +177,30 @@ def _objects(node, path="config"):
             yield from _objects(node["items"], f"{path}[]")
 
 
+#: Maps whose keys are the user's names (parameters, periods, experiments): their values are
+#: checked by the schema of additionalProperties instead.
+NAMED_MAPS = ("override", "trends.periods", "validation.exclude_sites")
+
+
 def test_every_object_of_the_schema_refuses_unknown_keys():
     for path, node in _objects(schema()):
         extra = node.get("additionalProperties")
-        assert extra is False or (path.endswith("override") and extra == {"type": "number"}), path
+        assert extra is False or (path.endswith(NAMED_MAPS) and isinstance(extra, dict)), path
+
+
+def test_trend_periods_and_exclusions_are_checked():
+    good = check({**copy.deepcopy(BASE), "trends": {"periods": {"early": [1980, 1990]}},
+                  "validation": {"exclude_sites": {"CaliX": ["QT01"]}}})
+    assert good["trends"]["periods"] == {"early": [1980, 1990]}
+    assert good["trends"]["confidence"] == 0.95
+    for bad, key in ((({"trends": {"periods": {"CR1": [1997, 1980]}}}), "trends.periods.CR1"),
+                     (({"trends": {"periods": {"CR1": [1980]}}}), "trends.periods.CR1"),
+                     (({"validation": {"exclude_sites": {"CaliTGL": "TGL"}}}),
+                      "validation.exclude_sites.CaliTGL"),
+                     (({"validation": {"min_coverage": 1.5}}), "validation.min_coverage")):
+        with pytest.raises(ConfigError) as exc:
+            check({**copy.deepcopy(BASE), **bad})
+        assert any(k == key for k, _ in exc.value.problems), exc.value.problems
 
 
 def test_schema_agrees_with_the_generator_truth_and_domain():

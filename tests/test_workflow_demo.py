@@ -28,7 +28,11 @@ from noahperm.core.zarrio import is_complete, open_complete
 REPO = Path(__file__).resolve().parents[1]
 MEMBER = "results/CaliFree/default"
 TARGETS = (f"{MEMBER}/permafrost.zarr", "results/figures/CaliFree_default_permafrost_area.png",
-           f"{MEMBER}/area.csv")
+           f"{MEMBER}/area.csv",
+           # the trends and validation stages on CaliFree (docs/results.md)
+           "results/tables/table3.csv", "results/validation/metrics.csv",
+           "results/figures/fig6_validation_ranking.png",
+           "results/figures/fig7_CaliFree_validation_scatter.png")
 
 
 def tiny_config(path: Path, **sim) -> Path:
@@ -106,6 +110,39 @@ def test_products(reference):
     for rule in ("spinup", "simulate", "diagnose"):
         assert (wd / f"logs/CaliFree/default/{rule}.log").is_file()
         assert (wd / f"benchmarks/out/CaliFree/default/{rule}.tsv").is_file()
+
+
+def test_trends_and_validation_products(reference):
+    """The trends and validation stages run on CaliFree (one member: no CI) of the tiny demo."""
+    import pandas as pd
+
+    wd, _ = reference
+    series = pd.read_csv(wd / "results/trends/CaliFree/series.csv")
+    assert series["n"].max() == 1 and series["ci"].isna().all()  # n: members with a value
+    assert {"permafrost_area_km2", "MAAT_degC", "ALT_m"} <= set(series["variable"])
+    trends = pd.read_csv(wd / "results/trends/CaliFree/trends.csv")
+    assert set(trends["period"]) == {"CR1", "CR2", "CR"}
+    cr1 = trends[(trends.variable == "MAAT_degC") & (trends.period == "CR1")].iloc[0]
+    assert cr1["n_years"] == 5  # 1980-1984 of the tiny run
+    maps = open_complete(wd / "results/trends/CaliFree/trend_maps.zarr", product="trend_maps")
+    assert maps["ALT_slope"].attrs["units"] == "m (10 a)-1"
+    tab = pd.read_csv(wd / "results/tables/table3.csv")
+    assert set(tab["experiment"]) == {"CaliFree"}
+    assert "| permafrost area [1e3 km2] | CaliFree | CR1 |" in \
+        (wd / "results/tables/table3.md").read_text()
+    metrics = pd.read_csv(wd / "results/validation/metrics.csv")
+    assert list(metrics.columns) == ["experiment", "variable", "scale", "site", "n", "rmse",
+                                     "mbe"]
+    assert set(metrics["experiment"]) <= {"CaliFree"}
+    observed = pd.read_csv(wd / "results/validation/observed.csv")
+    assert len(observed) and set(observed["cell_status"]) <= {"ok", "masked", "outside"}
+    assert pd.read_csv(wd / "results/validation/ranking.csv").columns[-1] == "rank"
+    for fig in ("fig6_validation_ranking.png", "fig7_CaliFree_validation_scatter.png"):
+        assert (wd / "results/figures" / fig).stat().st_size > 10_000, fig
+    for name in ("trends/CaliFree", "trends/table3", "validation/validate",
+                 "validation/observed_variables"):
+        assert (wd / f"logs/{name}.log").is_file() and \
+            (wd / f"benchmarks/out/{name}.tsv").is_file(), name
 
 
 def test_rerun_does_nothing_and_settings_rerun_only_dependants(reference, tmp_path):

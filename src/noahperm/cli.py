@@ -66,6 +66,18 @@ COMMANDS: list[Command] = [
             "noahperm.diagnostics.commands"),
     Command("plot_permafrost_area", "figure: permafrost area, active layer and air temperature",
             "noahperm.figures.commands"),
+    Command("trends", "ensemble mean and CI series, Mann-Kendall/Sen trends, trend maps",
+            "noahperm.trends.commands"),
+    Command("table3", "Table 3: trends and 1980/2018 values of every experiment",
+            "noahperm.trends.commands"),
+    Command("observed_variables", "observed ALT, TTOP, GT10m per site and year",
+            "noahperm.validation.commands"),
+    Command("validate", "RMSE and MBE of every experiment against the observations, ranking",
+            "noahperm.validation.commands"),
+    Command("plot_validation_ranking", "figure 6: ranking of the experiments by site RMSE",
+            "noahperm.figures.commands"),
+    Command("plot_validation_scatter", "figure 7: observed against simulated, 1:1 and +-1",
+            "noahperm.figures.commands"),
 ]
 
 

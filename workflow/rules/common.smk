@@ -159,6 +159,33 @@ def member_parameter_source(wildcards, input):
     return f"--from {shlex.quote(str(input[0]))}" if len(input) else ""
 
 
+def experiments():
+    """The experiments of the members table, in its order."""
+    return list(dict.fromkeys(MEMBERS["experiment"]))
+
+
+def experiment_members(experiment):
+    """The members of one experiment, in the table's order."""
+    return [m for e, m in members() if e == experiment]
+
+
+def member_files(name):
+    """Input function: the product ``name`` (area.csv, regional_means.csv, permafrost.zarr)
+    of every member of the wildcard's experiment, in the table's order."""
+
+    def files(wildcards):
+        return [results(f"{wildcards.experiment}/{m}/{name}")
+                for m in experiment_members(wildcards.experiment)]
+
+    return files
+
+
+def validate_member_arguments(wildcards, input):
+    """``--member EXPERIMENT STORE`` for every member's permafrost.zarr (rule validate)."""
+    return " ".join(f"--member {shlex.quote(e)} {shlex.quote(results(f'{e}/{m}/permafrost.zarr'))}"
+                    for e, m in members())
+
+
 # ------------------------------------------------------------------------------ targets
 def truth_products():
     """The demo truth's own record (docs/truth.md), besides what it writes under raw_dir."""
@@ -194,4 +221,24 @@ def all_products():
         out += truth_products()
     for e, m in members():
         out += member_products(e, m)
+    out += result_products()
+    return out
+
+
+# Products of the result stages, relative to results_dir (docs/results.md). Kept here, not in
+# core/layout.py, whose code version is part of the demo inputs' and the input stages'.
+TREND_PRODUCTS = ("series.csv", "trends.csv", "trend_maps.zarr")  # per experiment, trends/{e}/
+TABLE3 = ("tables/table3.csv", "tables/table3.md")
+VALIDATION_PRODUCTS = ("observed.csv", "metrics.csv", "ranking.csv", "pairs.csv")  # validation/
+VALIDATION_FIGURES = ("figures/fig6_validation_ranking.png",
+                      "figures/fig7_{experiment}_validation_scatter.png")
+
+
+def result_products():
+    """The trends and validation products and figures (docs/results.md)."""
+    out = [results("trends", e, name) for e in experiments() for name in TREND_PRODUCTS]
+    out += [results(name) for name in TABLE3]
+    out += [results("validation", name) for name in VALIDATION_PRODUCTS]
+    out.append(results(VALIDATION_FIGURES[0]))
+    out += [results(VALIDATION_FIGURES[1].format(experiment=e)) for e in experiments()]
     return out

@@ -32,3 +32,55 @@ rule plot_permafrost_area:
         " --nw-lat-min {params.nw[lat_min]}"
         " --title '{wildcards.experiment} ({wildcards.member}): permafrost area, active layer"
         " and air temperature' --png {output.png:q} --csv {output.csv:q} > {log} 2>&1"
+
+
+rule plot_validation_ranking:
+    input:
+        ranking=rules.validate.output.ranking,
+    output:
+        png=report(
+            results("figures/fig6_validation_ranking.png"),
+            caption="../report/validation_ranking.rst",
+            category="Validation",
+        ),
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
+    threads: 1
+    resources:
+        mem_mb=1000,
+    log:
+        "logs/figures/fig6_validation_ranking.log",
+    benchmark:
+        "benchmarks/out/figures/fig6_validation_ranking.tsv"
+    conda:
+        "../envs/noahperm.yaml"
+    shell:
+        "{params.cmd} plot_validation_ranking --ranking {input.ranking:q} --png {output.png:q}"
+        " > {log} 2>&1"
+
+
+rule plot_validation_scatter:
+    input:
+        pairs=rules.validate.output.pairs,
+    output:
+        png=report(
+            results("figures/fig7_{experiment}_validation_scatter.png"),
+            caption="../report/validation_scatter.rst",
+            category="Validation",
+        ),
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
+    threads: 1
+    resources:
+        mem_mb=1000,
+    log:
+        "logs/figures/fig7_{experiment}_validation_scatter.log",
+    benchmark:
+        "benchmarks/out/figures/fig7_{experiment}_validation_scatter.tsv"
+    conda:
+        "../envs/noahperm.yaml"
+    shell:
+        "{params.cmd} plot_validation_scatter --pairs {input.pairs:q}"
+        " --experiment {wildcards.experiment:q} --png {output.png:q} > {log} 2>&1"

@@ -229,6 +229,13 @@ def cross_key_problems(cfg: Mapping) -> list[tuple[str, str]]:
             if _is_num(lo) and _is_num(hi) and not lo < hi:
                 out.append((f"domain.bbox.{axis}_max",
                             f"{hi} is not {side} of {axis}_min {lo}: the box is empty"))
+    periods = _get(cfg, "trends.periods")
+    if isinstance(periods, Mapping):
+        for name, p in periods.items():
+            if (isinstance(p, list) and len(p) == 2 and all(_is_num(v) for v in p)
+                    and p[0] > p[1]):
+                out.append((f"trends.periods.{name}",
+                            f"[{p[0]}, {p[1]}] is reversed: the first year is after the last"))
     forcing = pairs.get("forcing.years")
     if forcing:
         for key, why in (("simulation.years", "the transient run reads them from the forcing"),

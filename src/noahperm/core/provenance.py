@@ -32,6 +32,9 @@ STAGE_SOURCES = {
     "truth": ("kernel", "model", "simulation", "demo_world/truth", "diagnostics/permafrost.py"),
     "diagnostics": ("diagnostics",),
     "figures": ("figures",),
+    "trends": ("trends",),
+    "validation": ("validation", "trends/stats.py", "trends/stage.py",
+                   "diagnostics/permafrost.py", "inputs/observations"),
 }
 
 

@@ -28,3 +28,30 @@ def run_plot_permafrost_area(args: argparse.Namespace) -> int:
                                                  "lat_min": args.nw_lat_min},
                 args.title, args.png, args.csv)
     return 0
+
+
+def add_plot_validation_ranking(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ranking", type=Path, required=True, metavar="CSV",
+                   help="results/validation/ranking.csv (rule validate)")
+    p.add_argument("--png", type=Path, required=True, help="figure to write")
+
+
+def run_plot_validation_ranking(args: argparse.Namespace) -> int:
+    from noahperm.figures.validation_ranking import make_figure
+
+    make_figure(args.ranking, args.png)
+    return 0
+
+
+def add_plot_validation_scatter(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pairs", type=Path, required=True, metavar="CSV",
+                   help="results/validation/pairs.csv (rule validate)")
+    p.add_argument("--experiment", required=True, help="the experiment to plot")
+    p.add_argument("--png", type=Path, required=True, help="figure to write")
+
+
+def run_plot_validation_scatter(args: argparse.Namespace) -> int:
+    from noahperm.figures.validation_scatter import make_figure
+
+    make_figure(args.pairs, args.experiment, args.png)
+    return 0

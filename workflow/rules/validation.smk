@@ -1,0 +1,54 @@
+# Validation stage (noahperm.validation; docs/results.md): observed ALT, TTOP and GT10m per site
+# and year, each experiment's ensemble mean against them (RMSE, MBE per site, region and
+# network; change rates), the ranking. Figures 6 and 7 are rules of figures.smk.
+
+
+rule observed_variables:
+    input:
+        obs=rules.prepare_observations.output[0],
+    output:
+        results("validation/observed.csv"),
+    params:
+        cmd=NOAHPERM,
+        code=code("validation"),  # its stage's code version
+        cfg=config_json("validation"),
+    threads: 1
+    resources:
+        mem_mb=1000,  # the observation store as one table
+    log:
+        "logs/validation/observed_variables.log",
+    benchmark:
+        "benchmarks/out/validation/observed_variables.tsv"
+    conda:
+        "../envs/noahperm.yaml"
+    shell:
+        "{params.cmd} observed_variables --observations {input.obs:q} --out {output:q}"
+        " --config-json {params.cfg:q} > {log} 2>&1"
+
+
+rule validate:
+    input:
+        observed=rules.observed_variables.output[0],
+        permafrost=[results(f"{e}/{m}/permafrost.zarr") for e, m in members()],
+    output:
+        metrics=results("validation/metrics.csv"),
+        ranking=results("validation/ranking.csv"),
+        pairs=results("validation/pairs.csv"),
+    params:
+        cmd=NOAHPERM,
+        code=code("validation"),  # its stage's code version
+        cfg=config_json("validation"),
+        members=validate_member_arguments,
+        out_dir=parent_of_output,
+    threads: 1
+    resources:
+        mem_mb=2000,  # one experiment's per-cell fields at a time
+    log:
+        "logs/validation/validate.log",
+    benchmark:
+        "benchmarks/out/validation/validate.tsv"
+    conda:
+        "../envs/noahperm.yaml"
+    shell:
+        "{params.cmd} validate --observed {input.observed:q} {params.members}"
+        " --out-dir {params.out_dir:q} --config-json {params.cfg:q} > {log} 2>&1"
