@@ -44,7 +44,11 @@ def test_permafrost_area_shrinks(demo):
     a = df["permafrost_area_km2"].to_numpy()
     assert df["year"].iloc[0] == 1980 and df["year"].iloc[-1] == 2018
     assert a[-1] < a[0]
-    assert sen_slope(a) < 0
+    # Generator version 5 (docs/demo_world.md): 51 -> 49 cells (5259 -> 5052 km2), a step
+    # series whose Sen slope is 0; version 4 lost 8 cells, most of them unconverged relics of
+    # the spin-up. So: the least-squares trend is negative, the Sen slope not positive.
+    assert np.polyfit(df["year"].to_numpy(float), a, 1)[0] < 0
+    assert sen_slope(a) <= 0
     # the warming: MAAT rises
     assert sen_slope(df["maat_degC"].to_numpy()) > 0.02
 
