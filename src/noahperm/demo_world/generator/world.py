@@ -60,6 +60,11 @@ _LAI = {1: 1.8, 2: 0.95, 3: 1.2, 4: 1.5, 5: 0.4, 6: 0.22, 7: 0.08, 8: 0.05, 9: 0
 LOAM, SILT_LOAM, SANDY_LOAM, LOAMY_SAND, SAND, GRAVEL, BEDROCK = 7, 8, 9, 11, 12, 13, 14
 GLACIER_SOIL, LAKE_SOIL, ORGANIC = 15, 16, 17
 
+#: Shallowest depth [m] of the gravel lenses of the sandy substrate (generator version 5): the
+#: plateau's active layer is 1-4 m thick, and a gravel (STAS 13) lens within it let a permafrost
+#: cell thaw to 7-10 m in equilibrium (docs/demo_world.md, "The ground thermal regime").
+GRAVEL_LENS_TOP_M = 3.3
+
 # Independent random streams (SeedSequence entropy [seed, stream]).
 _S_RELIEF, _S_RIDGE, _S_LAKE, _S_VEG, _S_SOIL = 101, 102, 103, 104, 105
 
@@ -226,8 +231,9 @@ def _soil(s, z, moist, veg, lake, glacier, rng) -> np.ndarray:
 
     Four zones, top down: a fine top (texture from the moisture index) to ``d1`` (0.3-1.8 m,
     deeper where wetter); a sandy substrate (STAS sand with gravel lenses) to ``d2`` (2.5-8 m
-    below ``d1``); mostly gravel with sand lenses below; bedrock below a random depth that is
-    shallower in the arid NW and on rough terrain. Gravel stays mostly below the active layer:
+    below ``d1``; its gravel lenses only below :data:`GRAVEL_LENS_TOP_M`, 3.3 m); mostly gravel
+    with sand lenses below; bedrock below a random depth that is shallower in the arid NW and
+    on rough terrain. Gravel stays mostly below the active layer:
     the table's gravel (13) drains to about 0.07 m3 m-3 of water and conducts heat well
     (about 2.5 W m-1 K-1 thawed), so a gravel active layer thaws to 6-14 m, while the sand (12)
     keeps 0.15-0.27 m3 m-3 (docs/demo_world.md, "The ground thermal regime").
@@ -248,8 +254,9 @@ def _soil(s, z, moist, veg, lake, glacier, rng) -> np.ndarray:
     d_rock = np.maximum(d_rock, d1 + 0.3)
     top_d, bot_d = layer_bounds()
     mid = 0.5 * (top_d + bot_d)[:, None, None]
+    lens = (n[4] > 0.8) & (mid >= GRAVEL_LENS_TOP_M)  # gravel lenses of the substrate
     stack = np.where(mid < d1, top,
-            np.where(mid < d2, np.where(n[4] > 0.8, GRAVEL, SAND),
+            np.where(mid < d2, np.where(lens, GRAVEL, SAND),
                      np.where(n[5] > -0.8, GRAVEL, SAND)))
     stack = np.where((veg == 1) & (mid < 0.1), ORGANIC, stack)
     stack = np.where(mid >= d_rock, BEDROCK, stack)
