@@ -64,6 +64,10 @@ COMMANDS: list[Command] = [
             "noahperm.simulation.commands"),
     Command("diagnose", "permafrost diagnostics of a run: class, ALT, TTOP, DZAA, MAGT, areas",
             "noahperm.diagnostics.commands"),
+    Command("calibrate", "calibrate one experiment (CaliTGL, CaliTSH, CaliMAP) with OpenBox",
+            "noahperm.calibration.commands"),
+    Command("plot_calibration", "figure 5: calibration trajectories, segments, thresholds",
+            "noahperm.figures.commands"),
     Command("plot_permafrost_area", "figure: permafrost area, active layer and air temperature",
             "noahperm.figures.commands"),
 ]

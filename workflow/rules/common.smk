@@ -194,4 +194,46 @@ def all_products():
         out += truth_products()
     for e, m in members():
         out += member_products(e, m)
+    for e in calibration_experiments():  # workflow/rules/calibration.smk
+        out += calibration_products(e)
+    out.append(results("figures/fig5_calibration.png"))
     return out
+
+
+# ------------------------------------------------------------------- calibration stage
+def calibration_experiments():
+    """The configured calibration experiments."""
+    return list(config["calibration"]["experiments"])
+
+
+def calibration_products(experiment):
+    d = results("calibration", experiment)
+    return [f"{d}/history.csv", f"{d}/threshold.json", f"{d}/members.csv",
+            f"{d}/members.tsv"]
+
+
+def calibration_inputs(wildcards):
+    """What an experiment reads besides the domain, forcing and CaliFree's spun-up state: the
+    observation store (nse) or the map and CaliFree's annual aggregates (kappa); the
+    sensitivity ranking when calibration.parameters is 'selected'."""
+    exp = config["calibration"]["experiments"].get(wildcards.calibration)
+    if exp is None:
+        raise WorkflowError(f"unknown calibration experiment {wildcards.calibration!r} "
+                            f"(config calibration.experiments: {calibration_experiments()})")
+    out = {}
+    if exp["objective"] == "nse":
+        out["observations"] = rules.prepare_observations.output[0]
+    else:
+        out["map"] = raw(LAYOUT.PERMAFROST_MAP)
+        out["califree_annual"] = results("CaliFree/default/annual.zarr")
+    if config["calibration"]["parameters"] == "selected":
+        out["ranking"] = results("sensitivity/ranking.csv")
+    return out
+
+
+def calibration_options(wildcards, input):
+    """The command-line options of the optional inputs."""
+    names = {"observations": "--observations", "map": "--map",
+             "califree_annual": "--califree-annual", "ranking": "--ranking"}
+    return " ".join(f"{opt} {shlex.quote(str(input[k]))}" for k, opt in names.items()
+                    if k in input.keys())

@@ -32,3 +32,30 @@ rule plot_permafrost_area:
         " --nw-lat-min {params.nw[lat_min]}"
         " --title '{wildcards.experiment} ({wildcards.member}): permafrost area, active layer"
         " and air temperature' --png {output.png:q} --csv {output.csv:q} > {log} 2>&1"
+
+
+rule plot_calibration:
+    input:
+        [results("calibration", e, f) for e in calibration_experiments()
+         for f in ("history.csv", "threshold.json")],
+    output:
+        png=report(
+            results("figures/fig5_calibration.png"),
+            caption="../report/fig5_calibration.rst",
+            category="Calibration",
+        ),
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
+        dirs=[results("calibration", e) for e in calibration_experiments()],
+    threads: 1
+    resources:
+        mem_mb=1000,
+    log:
+        "logs/figures/fig5_calibration.log",
+    benchmark:
+        "benchmarks/out/figures/fig5_calibration.tsv"
+    conda:
+        "../envs/noahperm.yaml"
+    shell:
+        "{params.cmd} plot_calibration {params.dirs:q} --png {output.png:q} > {log} 2>&1"

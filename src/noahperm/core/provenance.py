@@ -32,6 +32,8 @@ STAGE_SOURCES = {
     "truth": ("kernel", "model", "simulation", "demo_world/truth", "diagnostics/permafrost.py"),
     "diagnostics": ("diagnostics",),
     "figures": ("figures",),
+    "calibration": ("kernel", "model", "simulation", "diagnostics/permafrost.py",
+                    "inputs/maps.py", "calibration"),
 }
 
 

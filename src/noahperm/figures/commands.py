@@ -28,3 +28,16 @@ def run_plot_permafrost_area(args: argparse.Namespace) -> int:
                                                  "lat_min": args.nw_lat_min},
                 args.title, args.png, args.csv)
     return 0
+
+
+def add_plot_calibration(p: argparse.ArgumentParser) -> None:
+    p.add_argument("experiments", nargs="+", type=Path, metavar="DIR",
+                   help="results/calibration/<experiment> folders (history.csv, threshold.json)")
+    p.add_argument("--png", type=Path, required=True, help="figure to write")
+
+
+def run_plot_calibration(args: argparse.Namespace) -> int:
+    from noahperm.figures.calibration import plot_calibration
+
+    plot_calibration(args.experiments, args.png)
+    return 0
