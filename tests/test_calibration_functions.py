@@ -121,3 +121,52 @@ def test_optimal_sets_and_seeded_draw():
     assert not np.array_equal(a, c)
     few, how = draw_members(optimal_sets(y, 0.9), y, 13, seed=42)
     assert how == "best" and sorted(few) == list(range(27, 40))
+
+
+# ------------------------------------------------------------ parameter sets (Table S1)
+def _domain(veg, soil_rows):
+    import xarray as xr
+
+    sld = np.array([0.045, 0.046, 0.075, 0.123, 0.204, 0.336, 0.554, 0.913, 0.904,
+                    1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0])
+    n = len(veg)
+    return xr.Dataset({"vegetation": ("cell", np.asarray(veg)),
+                       "soil_class": (("cell", "layer"), np.asarray(soil_rows)),
+                       "sldpth": ("layer", sld)},
+                      coords={"cell": np.arange(n)})
+
+
+def test_parameter_sets_follow_the_targets_predominant_classes():
+    """The paper's counts: 12 parameters at a site whose top 3 m hold three soil classes,
+    26 over a region with four predominant vegetation and five soil classes."""
+    from noahperm.calibration.targets import PAPER_PARAMETERS, parameter_keys
+
+    # layer tops 0, .045, ... : top 3 m = layers 1-8 (tops < 3 m), thickness 2.296 m
+    site = [7] * 4 + [12] * 2 + [3] * 2 + [13] * 10
+    veg = [7] * 30 + [19] * 25 + [10] * 20 + [18] * 15 + [24] * 2   # 24: 2 % (not predominant)
+    soils = ([[1] * 18] * 20 + [[2] * 18] * 20 + [[3] * 18] * 20 + [[7] * 18] * 20
+             + [[12] * 18] * 10 + [[16] * 18] * 2)
+    dom = _domain(veg + [7], soils + [site])
+    keys = parameter_keys(PAPER_PARAMETERS, dom, [len(veg)], min_share=0.1, soil_depth_m=3.0)
+    assert len(keys) == 12
+    # layers with tops above 3 m: 1-9 (3.2 m); by share of that thickness: sandy loam 1.47 m,
+    # clay loam 0.90 m (layer 9), sand 0.54 m; loam 0.29 m (9 %) is below the 10 % share
+    assert [k for k in keys if k.startswith("MAXSMC")] == ["MAXSMC@3", "MAXSMC@13", "MAXSMC@12"]
+    assert "ALBEDOMIN@7" in keys and "SBETA" in keys and "TBOT" in keys
+    region = list(range(len(veg)))
+    keys = parameter_keys(PAPER_PARAMETERS, dom, region, min_share=0.1, soil_depth_m=3.0)
+    assert len(keys) == 26
+    assert sorted(int(k.split("@")[1]) for k in keys if k.startswith("EMISSMAX")) == [7, 10, 18, 19]
+    assert sorted(int(k.split("@")[1]) for k in keys if k.startswith("MAXSMC")) == [1, 2, 3, 7, 12]
+
+
+def test_physical_values_and_default_grid():
+    from noahperm.calibration.targets import default_grid, physical_values
+
+    keys = ["SBETA", "CZIL", "TBOT", "MAXSMC@7", "EMISSMAX@7"]
+    v = physical_values(keys, np.array([[0.0, 0.25, 0.5, 1.0, 0.0]]))[0]
+    np.testing.assert_allclose(v, [-3.0, 0.25, 0.0, 0.1, -0.1])
+    g = default_grid(keys, 100)
+    assert list(g[2:]) == [50, 50, 50]          # offsets and relative changes: 0
+    assert g[1] == 10                           # CZIL 0.1 (GENPARM) in 0..1
+    assert g[0] == 50                           # SBETA -2.0 in -3..-1

@@ -196,7 +196,8 @@ def all_products():
         out += member_products(e, m)
     for e in calibration_experiments():  # workflow/rules/calibration.smk
         out += calibration_products(e)
-    out.append(results("figures/fig5_calibration.png"))
+    if calibration_experiments():
+        out.append(results("figures/fig5_calibration.png"))
     return out
 
 

@@ -140,9 +140,12 @@ def run_calibration(cfg: Mapping, experiment: str, *, domain_path, forcing_path,
         mapped_all = map_classes(map_path, domain, active)
         free = califree_classes(califree_annual, active, year)
         cells = sensitive_region(domain, active, free, mapped_all)
+        region = "disagreement and 3 x 3 neighbours"
+        if cells.size == 0:   # CaliFree agrees with the map everywhere: every mapped cell
+            log.warning("CaliFree agrees with the map in every cell: Kappa over all mapped cells")
+            cells, region = active[mapped_all >= 0], "all mapped cells (no disagreement)"
         if cells.size == 0:
-            raise InputError("CaliFree agrees with the map everywhere: no sensitive region",
-                             path=map_path)
+            raise InputError("the map has no valid cell in the domain", path=map_path)
         mapped = mapped_all[np.searchsorted(active, cells)]
         target = MapTarget(cells, mapped, year)
         start, first = _start(cal, spinup_state, cells, year - 1, sim)
@@ -150,7 +153,7 @@ def run_calibration(cfg: Mapping, experiment: str, *, domain_path, forcing_path,
         from noahperm.calibration.objectives import cohen_kappa
 
         valid = mapped_all >= 0
-        summary.update(map_year=year, region_cells=int(cells.size),
+        summary.update(map_year=year, region=region, region_cells=int(cells.size),
                        domain_cells=int(active.size),
                        region_share=float(cells.size / active.size),
                        disagreeing_cells=int(np.sum(valid & (free != mapped_all))),

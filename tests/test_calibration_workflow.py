@@ -1,0 +1,92 @@
+"""The calibration stage through Snakemake on a tiny configuration (3 x 3 cells, 1979-1984):
+the twin truth's network and map, CaliFree, then CaliTGL, CaliTSH and CaliMAP with a few
+iterations, their members tables and Figure 5. Checks the products' structure, that the members
+tables are read by ``core.config.read_members`` and their parameter sets by the member engine's
+loader, and that a rerun does nothing. No number of the demo world is relied on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from noahperm.core.config import read_members
+from noahperm.simulation.members import load_parameter_set
+
+REPO = Path(__file__).resolve().parents[1]
+EXPERIMENTS = ("CaliTGL", "CaliTSH", "CaliMAP")
+
+
+def tiny_config(path: Path) -> Path:
+    c = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    c.update(raw_dir="raw", results_dir="results")
+    c["demo"]["years"] = [1979, 1984]
+    c["demo"]["grid"].update(nlon=3, nlat=3)
+    c["forcing"].update(years=[1979, 1984], chunk_cells=4)
+    c["simulation"].update(years=[1979, 1984], block_cells=16)
+    c["simulation"]["spinup"].update(cycle_years=[1979, 1980], max_years=8, min_years=2)
+    c["figures"]["northwest"] = {"lon_max": 90.15, "lat_min": 33.15}
+    truth = c.setdefault("truth", {})
+    truth["truth_dir"] = "truth"
+    truth["map_year"] = 1984
+    truth.setdefault("network", {}).update(borehole_years=[1981, 1984], active_layer_sites=2,
+                                            boreholes=2)
+    cal = c["calibration"]
+    cal["members"] = 3
+    cal["optimiser"] = {"max_iterations": 8, "batch_size": 4, "initial_trials": 4,
+                        "early_stop_rounds": 0}
+    cal["experiments"] = {
+        "CaliTGL": {"objective": "nse", "site": "TGL", "calibration": ["1982-01-01", "1983-12-31"],
+                    "validation": ["1984-01-01", "1984-06-30"]},
+        "CaliTSH": {"objective": "nse", "site": "TSHAL",
+                    "calibration": ["1982-01-01", "1983-12-31"],
+                    "validation": ["1984-01-01", "1984-06-30"]},
+        "CaliMAP": {"objective": "kappa", "map_year": 1984}}
+    path.write_text(yaml.safe_dump(c))
+    return path
+
+
+def run(wd: Path, cfg: Path, *args: str) -> str:
+    res = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+                          "--directory", str(wd), "--configfile", str(cfg), "--cores", "2", *args],
+                         capture_output=True, text=True, timeout=1200)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-6000:]
+    return out
+
+
+@pytest.mark.slow
+def test_calibration_workflow_on_a_tiny_world(tmp_path):
+    cfg = tiny_config(tmp_path / "tiny.yaml")
+    targets = [f"results/calibration/{e}/members.tsv" for e in EXPERIMENTS]
+    run(tmp_path, cfg, *targets, "results/figures/fig5_calibration.png")
+    for e in EXPERIMENTS:
+        d = tmp_path / "results/calibration" / e
+        h = pd.read_csv(d / "history.csv")
+        t = json.loads((d / "threshold.json").read_text())
+        assert len(h) == 8 and list(h["iteration"]) == list(range(1, 9))
+        keys = t["parameters"]
+        assert {"SBETA", "TBOT", "CZIL"} <= set(keys)
+        assert any(k.startswith("MAXSMC@") for k in keys)
+        assert any(k.startswith("EMISSMAX@") for k in keys)
+        for k in keys:
+            assert ((h[f"u_{k}"] * 100).round(9) % 1 == 0).all()
+        assert set(t) >= {"breakpoints", "bic", "threshold", "n_optimal", "member_iterations"}
+        m = pd.read_csv(d / "members.csv")
+        assert len(m) == 3 and list(m["member"]) == ["m01", "m02", "m03"]
+        rows = read_members(d / "members.tsv")
+        assert [r["experiment"] for r in rows] == [e] * 3
+        for r in rows:
+            params = load_parameter_set(r["parameters"])
+            assert set(params) == set(keys)
+        if t["objective"] == "nse":
+            assert "validation_nse" in t
+        else:
+            assert t["region_cells"] >= 1
+    assert (tmp_path / "results/figures/fig5_calibration.png").stat().st_size > 10_000
+    assert "Nothing to be done" in run(tmp_path, cfg, "-n", *targets)
