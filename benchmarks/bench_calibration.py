@@ -75,7 +75,7 @@ def main() -> int:
             target = SiteTarget(obs, exp["site"], domain["sldpth"].values.astype(float))
             cells = np.array([target.cell])
             first_w, last = int(exp["calibration"][0][:4]), int(exp["calibration"][1][:4])
-            start, first = _start(cal, spin, cells, first_w, sim)
+            start, first = _start(cal, spin, cells, first_w, sim, domain, forcing)
             run = Run(domain, forcing, sim, start, (first, last), 8.0)
 
             def evaluate(sets, target=target, run=run, exp=exp):
@@ -86,7 +86,7 @@ def main() -> int:
             free = califree_classes(res / "CaliFree/default/annual.zarr", active, exp["map_year"])
             cells = sensitive_region(domain, active, free, mapped)
             first_w = last = int(exp["map_year"])
-            start, first = _start(cal, spin, cells, first_w - 1, sim)
+            start, first = _start(cal, spin, cells, first_w - 1, sim, domain, forcing)
             run = Run(domain, forcing, sim, start, (first, last))
             target = MapTarget(cells, mapped[np.searchsorted(active, cells)], exp["map_year"])
 

@@ -101,7 +101,7 @@ def main() -> int:
                 obs.load()
             target = SiteTarget(obs, exp["site"], domain["sldpth"].values.astype(float))
             cells = np.array([target.cell])
-            start, first = _start(cal, spin, cells, int(exp["calibration"][0][:4]), sim)
+            start, first = _start(cal, spin, cells, int(exp["calibration"][0][:4]), sim, domain, forcing)
             run = Run(domain, forcing, sim, start, (first, int(exp["calibration"][1][:4])), 8.0)
             times, stc = target.run(run, [t["best_parameters"]])
             days, o = target.matrix(*exp["calibration"])
@@ -137,7 +137,7 @@ def main() -> int:
                                     exp["map_year"])
             cells = sensitive_region(domain, active, free, mapped_all)
             mapped = mapped_all[np.searchsorted(active, cells)]
-            start, first = _start(cal, spin, cells, int(exp["map_year"]) - 1, sim)
+            start, first = _start(cal, spin, cells, int(exp["map_year"]) - 1, sim, domain, forcing)
             run = Run(domain, forcing, sim, start, (first, int(exp["map_year"])))
             from noahperm.simulation.members import run_members
             rr = run_members(domain, forcing, [{}, t["best_parameters"]], cells=cells,
@@ -153,6 +153,24 @@ def main() -> int:
             print(f"  noise of the Kappa difference (bootstrap of cells): sd {np.std(diff):.4f};"
                   f" best - default {cohen_kappa(mapped, c1) - cohen_kappa(mapped, c0):.4f}, "
                   f"best - CaliFree {t['best_objective'] - t['califree_kappa_region_full_run']:.4f}")
+    # cross-transfer: each site's best set at the other site (validation windows)
+    sites = {n: e for n, e in cal["experiments"].items() if e["objective"] == "nse"
+             and (res / "calibration" / n / "threshold.json").is_file()}
+    if len(sites) >= 2:
+        with xr.open_dataset(res / "inputs/obs/observations.nc") as obs:
+            obs.load()
+        print("\ncross-transfer (mean NSE over the validation window; rows: parameters of)")
+        for src in sites:
+            best = json.loads((res / "calibration" / src / "threshold.json").read_text())
+            for exp in sites.values():
+                target = SiteTarget(obs, exp["site"], domain["sldpth"].values.astype(float))
+                cells = np.array([target.cell])
+                start, first = _start(cal, spin, cells, int(exp["calibration"][0][:4]), sim, domain, forcing)
+                last = int(exp["validation"][1][:4])
+                run = Run(domain, forcing, sim, start, (first, last), 8.0)
+                v = target.objectives(run, [best["best_parameters"], {}],
+                                      [tuple(exp["validation"])])[:, 0]
+                print(f"  {src} best at {exp['site']}: {v[0]:.4f} (default {v[1]:.4f})")
     return 0
 
 

@@ -99,6 +99,15 @@ def test_no_break_in_pure_noise_and_single_break():
     assert seg.threshold == pytest.approx(0.9, abs=0.02)
 
 
+def test_threshold_is_the_lower_end_of_the_last_segment():
+    # a final regime falling from 0.9 to 0.8: the threshold is its fitted end, 0.8, not 0.9
+    y = np.concatenate([np.linspace(0.0, 0.4, 20), np.linspace(0.9, 0.8, 20)])
+    seg = segment(y, max_breaks=3)
+    assert seg.breakpoints == [20]
+    assert seg.threshold == pytest.approx(0.8)
+    assert optimal_sets(y, seg.threshold).size == 20
+
+
 def test_exact_piecewise_line_and_min_segment():
     y = np.concatenate([np.linspace(0, 0.5, 20), np.full(20, 1.0)])
     seg = segment(y, max_breaks=3, min_segment=5)

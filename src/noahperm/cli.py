@@ -68,6 +68,8 @@ COMMANDS: list[Command] = [
             "noahperm.calibration.commands"),
     Command("plot_calibration", "figure 5: calibration trajectories, segments, thresholds",
             "noahperm.figures.commands"),
+    Command("plot_calibration_site", "figures S4/S6: observed and simulated soil temperature",
+            "noahperm.figures.commands"),
     Command("plot_permafrost_area", "figure: permafrost area, active layer and air temperature",
             "noahperm.figures.commands"),
 ]

@@ -18,6 +18,7 @@ rule calibrate:
         threshold=results("calibration/{calibration}/threshold.json"),
         members=results("calibration/{calibration}/members.csv"),
         table=results("calibration/{calibration}/members.tsv"),
+        series=results("calibration/{calibration}/site_series.csv"),  # header only for maps
     params:
         cmd=NOAHPERM,
         code=code("calibration"),  # its stage's code version

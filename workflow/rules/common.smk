@@ -209,8 +209,11 @@ def calibration_experiments():
 
 def calibration_products(experiment):
     d = results("calibration", experiment)
-    return [f"{d}/history.csv", f"{d}/threshold.json", f"{d}/members.csv",
-            f"{d}/members.tsv"]
+    out = [f"{d}/history.csv", f"{d}/threshold.json", f"{d}/members.csv",
+           f"{d}/members.tsv", f"{d}/site_series.csv"]
+    if config["calibration"]["experiments"][experiment]["objective"] == "nse":
+        out.append(results("figures", f"{experiment}_site.png"))
+    return out
 
 
 def calibration_inputs(wildcards):

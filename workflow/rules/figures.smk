@@ -59,3 +59,29 @@ rule plot_calibration:
         "../envs/noahperm.yaml"
     shell:
         "{params.cmd} plot_calibration {params.dirs:q} --png {output.png:q} > {log} 2>&1"
+
+
+rule plot_calibration_site:
+    input:
+        results("calibration/{calibration}/site_series.csv"),
+    output:
+        png=report(
+            results("figures/{calibration}_site.png"),
+            caption="../report/calibration_site.rst",
+            category="Calibration",
+        ),
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
+    threads: 1
+    resources:
+        mem_mb=1000,
+    log:
+        "logs/figures/{calibration}_site.log",
+    benchmark:
+        "benchmarks/out/figures/{calibration}_site.tsv"
+    conda:
+        "../envs/noahperm.yaml"
+    shell:
+        "{params.cmd} plot_calibration_site {input:q} --title '{wildcards.calibration}'"
+        " --png {output.png:q} > {log} 2>&1"

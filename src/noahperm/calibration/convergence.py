@@ -12,10 +12,10 @@ position, segments of at least ``min_segment`` points), and
     BIC(m) = n ln(RSS_m / n) + k_m ln(n),    k_m = 2 (m + 1) + m
 
 (two coefficients per segment plus the break positions; Gaussian errors of one variance).
-The ``m`` of the least BIC wins. **Threshold**: the fitted line of the last segment evaluated
-at its first iteration, i.e. the objective level at which the final regime starts; for a flat
-final plateau this is the plateau's level, for a still slowly rising one its lower end, so the
-sets of the final regime that are at least as good as where it began qualify. The optimal sets
+The ``m`` of the least BIC wins. **Threshold**: the lowest value of the fitted line over the
+last segment, i.e. the lower end of the final regime's fitted level: for a flat final plateau
+its level, for a still rising one its start, for a falling one its end (the fitted value at
+the segment's start could then lie above every set of the segment). The optimal sets
 are all evaluated sets (of any iteration) whose objective is at or above the threshold.
 
 Pure functions, no I/O.
@@ -56,7 +56,7 @@ class Segmentation:
     segments: list[dict]              # start, stop (exclusive), intercept, slope (y = a + b x)
     bic: dict[int, float]             # BIC of each candidate number of breakpoints
     rss: dict[int, float]
-    threshold: float                  # fitted level at the start of the last segment
+    threshold: float                  # lowest fitted level of the last segment
     candidates: dict[int, list[int]] = field(default_factory=dict)  # breakpoints per m
 
     def fitted(self) -> np.ndarray:
@@ -122,7 +122,8 @@ def segment(y, max_breaks: int = 5, min_segment: int = 5) -> Segmentation:
         a, b = _line(y, s, e)
         segs.append({"start": s, "stop": e, "intercept": a, "slope": b})
     last = segs[-1]
-    threshold = last["intercept"] + last["slope"] * last["start"]
+    threshold = min(last["intercept"] + last["slope"] * last["start"],
+                    last["intercept"] + last["slope"] * (last["stop"] - 1))
     return Segmentation(n=n, breakpoints=cands[m_best], segments=segs,
                         bic={k: float(v) for k, v in bic.items()}, rss=rss,
                         threshold=float(threshold), candidates=cands)

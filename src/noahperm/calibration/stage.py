@@ -10,7 +10,9 @@ its target to its members table. docs/calibration.md.
   and windows or region size) and the validation of the best set;
 - ``members.csv`` (13 rows: member, iteration, objective, Table 1 values), ``members/<m>.json``
   (the members' parameter files) and ``members.tsv`` (the members table, format of
-  ``config/members.tsv``, paths relative to it: what the ensemble stage reads).
+  ``config/members.tsv``, paths relative to it: what the ensemble stage reads);
+- ``site_series.csv`` (site experiments): observed, default and best daily soil temperature at
+  each depth over the calibration and validation windows (figures S4/S6).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from noahperm.calibration.convergence import draw_members, optimal_sets, segment
+from noahperm.calibration.objectives import mean_nse
 from noahperm.calibration.optimiser import OptimiserSettings, optimise
 from noahperm.calibration.targets import (
     PAPER_PARAMETERS,
@@ -75,11 +78,16 @@ def _write_json(path, obj) -> None:
         Path(tmp).write_text(json.dumps(obj, indent=1, default=float) + "\n")
 
 
-def _start(cal, spinup_state, cells, first_year: int, sim):
-    """The run's start and first year: ``from_state`` (CaliFree's spun-up state,
-    ``run_in_years`` before ``first_year``) or ``warm_spinup`` (cycling to equilibrium from
-    it, then the transient from ``simulation.years[0]``)."""
-    from noahperm.simulation.members import FromState, WarmSpinup
+def _start(cal, spinup_state, cells, first_year: int, sim, domain=None, forcing=None):
+    """The candidates' start and first year (config ``calibration.start``):
+
+    - ``from_transient``: CaliFree's transient state at the start of the run-in: the default
+      model run once from its spun-up state over ``simulation.years[0]`` .. the year before
+      (the target's cells only), then every candidate ``run_in_years`` before ``first_year``;
+    - ``from_state``: CaliFree's spun-up state, ``run_in_years`` before ``first_year``;
+    - ``warm_spinup``: cycling to equilibrium from it, then the transient from
+      ``simulation.years[0]`` (the paper's protocol)."""
+    from noahperm.simulation.members import FromState, WarmSpinup, run_members
     from noahperm.simulation.stage import read_state
 
     state = spinup_state
@@ -90,9 +98,15 @@ def _start(cal, spinup_state, cells, first_year: int, sim):
         pos = np.searchsorted(ds["cell"].values, cells)
         full = read_state(state, ds["cell"].values)
         state = full.take(pos)
+    y0 = int(sim["years"][0])
     if cal["start"] == "warm_spinup":
-        return WarmSpinup(state), int(sim["years"][0])
-    return FromState(state), int(first_year) - int(cal["run_in_years"])
+        return WarmSpinup(state), y0
+    first = int(first_year) - int(cal["run_in_years"])
+    if cal["start"] == "from_transient" and first > y0:
+        [res] = run_members(domain, forcing, [{}], cells=cells, sim_cfg=sim,
+                            spinup=FromState(state), years=(y0, first - 1), annual=False)
+        state = res.state
+    return FromState(state), first
 
 
 def run_calibration(cfg: Mapping, experiment: str, *, domain_path, forcing_path, spinup_state,
@@ -127,7 +141,8 @@ def run_calibration(cfg: Mapping, experiment: str, *, domain_path, forcing_path,
         cells = np.array([target.cell])
         cal_w = tuple(exp["calibration"])
         val_w = tuple(exp["validation"])
-        start, first = _start(cal, spinup_state, cells, int(cal_w[0][:4]), sim)
+        start, first = _start(cal, spinup_state, cells, int(cal_w[0][:4]), sim, domain,
+                              forcing_path)
         run = Run(domain, forcing_path, sim, start, (first, int(cal_w[1][:4])),
                   site_day_offset_hours(cfg))
         summary.update(site=exp["site"], cell=int(target.cell), calibration=list(cal_w),
@@ -148,7 +163,7 @@ def run_calibration(cfg: Mapping, experiment: str, *, domain_path, forcing_path,
             raise InputError("the map has no valid cell in the domain", path=map_path)
         mapped = mapped_all[np.searchsorted(active, cells)]
         target = MapTarget(cells, mapped, year)
-        start, first = _start(cal, spinup_state, cells, year - 1, sim)
+        start, first = _start(cal, spinup_state, cells, year - 1, sim, domain, forcing_path)
         run = Run(domain, forcing_path, sim, start, (first, year))
         from noahperm.calibration.objectives import cohen_kappa
 
@@ -221,9 +236,29 @@ def run_calibration(cfg: Mapping, experiment: str, *, domain_path, forcing_path,
                    site_day_offset_hours(cfg))
         both = [sets_of(keys, default_grid(keys, settings.steps) / settings.steps)[0],
                 sets_of(keys, u[best])[0]]
-        v = target.objectives(vrun, both, [cal_w, val_w])
+        times, stc = target.run(vrun, both)
+        days, o = target.matrix(cal_w[0], max(cal_w[1], val_w[1]))
+        sims = [target.simulated(times, stc[k], days) for k in range(2)]
+        v = np.full((2, 2), np.nan)
+        for w, (a, b) in enumerate((cal_w, val_w)):
+            sel = (days >= np.datetime64(a, "D")) & (days <= np.datetime64(b, "D"))
+            for k in range(2):
+                v[k, w] = mean_nse(o[:, sel], sims[k][:, sel])
         summary["validation_nse"] = {"default": {"calibration": v[0, 0], "validation": v[0, 1]},
                                      "best": {"calibration": v[1, 0], "validation": v[1, 1]}}
+        period = np.where(days <= np.datetime64(cal_w[1], "D"), "calibration", "validation")
+        series = pd.DataFrame({
+            "date": np.tile(days, target.depths.size).astype(str),
+            "depth_m": np.repeat(target.depths, days.size),
+            "period": np.tile(period, target.depths.size),
+            "observed_degC": o.ravel(), "default_degC": sims[0].ravel(),
+            "best_degC": sims[1].ravel()})
+        write_csv(series, out_dir / "site_series.csv", float_format="%.4f")
+
+    else:   # map experiments: the table's header only (one set of outputs per rule)
+        write_csv(pd.DataFrame(columns=["date", "depth_m", "period", "observed_degC",
+                                        "default_degC", "best_degC"]),
+                  out_dir / "site_series.csv")
 
     # products
     ensure_dir(out_dir / "members")

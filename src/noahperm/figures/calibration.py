@@ -53,3 +53,33 @@ def plot_calibration(experiment_dirs, png) -> None:
     with atomic_file(png) as tmp:
         fig.savefig(tmp, dpi=130, format="png")
     plt.close(fig)
+
+
+def plot_site_series(series_csv, png, title: str) -> None:
+    """Observed and simulated (default, best) daily soil temperature at each depth of a site,
+    calibration and validation windows (the paper's Figures S4 and S6)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    df = pd.read_csv(series_csv, parse_dates=["date"])
+    depths = sorted(df["depth_m"].unique())
+    fig, axes = plt.subplots(len(depths), 1, figsize=(8, 1.6 * len(depths) + 0.6), sharex=True,
+                             squeeze=False)
+    for ax, z in zip(axes[:, 0], depths, strict=True):
+        d = df[df["depth_m"] == z]
+        ax.plot(d["date"], d["observed_degC"], ".", color="k", ms=1.5, label="observed")
+        ax.plot(d["date"], d["default_degC"], "-", color="tab:blue", lw=0.8, label="default")
+        ax.plot(d["date"], d["best_degC"], "-", color="tab:red", lw=0.8, label="best set")
+        val = d.loc[d["period"] == "validation", "date"]
+        if len(val):
+            ax.axvspan(val.min(), val.max(), color="0.9", zorder=0)
+        ax.set_ylabel(f"{100 * z:.0f} cm [degC]", fontsize=8)
+    axes[0, 0].legend(fontsize=7, ncol=3, loc="upper left")
+    axes[0, 0].set_title(title + " (validation shaded)", fontsize=9)
+    fig.tight_layout()
+    ensure_dir(Path(png).parent)
+    with atomic_file(png) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)
