@@ -38,6 +38,9 @@ def tiny_config(path: Path) -> Path:
                                             boreholes=2)
     cal = c["calibration"]
     cal["members"] = 3
+    cal["parameters"] = ["SBETA", "FXEXP", "FRZK", "CZIL", "TBOT", "MAXSMC", "ALBEDOMIN",
+                         "ALBEDOMAX", "EMISSMIN", "EMISSMAX"]   # independent of the sensitivity
+    cal["start"] = "from_transient"
     cal["optimiser"] = {"max_iterations": 8, "batch_size": 4, "initial_trials": 4,
                         "early_stop_rounds": 0}
     cal["experiments"] = {
@@ -64,7 +67,8 @@ def run(wd: Path, cfg: Path, *args: str) -> str:
 def test_calibration_workflow_on_a_tiny_world(tmp_path):
     cfg = tiny_config(tmp_path / "tiny.yaml")
     targets = [f"results/calibration/{e}/members.tsv" for e in EXPERIMENTS]
-    run(tmp_path, cfg, *targets, "results/figures/fig5_calibration.png")
+    figures = ["results/figures/fig5_calibration.png", "results/figures/CaliTGL_site.png"]
+    run(tmp_path, cfg, *targets, *figures)
     for e in EXPERIMENTS:
         d = tmp_path / "results/calibration" / e
         h = pd.read_csv(d / "history.csv")
@@ -84,9 +88,13 @@ def test_calibration_workflow_on_a_tiny_world(tmp_path):
         for r in rows:
             params = load_parameter_set(r["parameters"])
             assert set(params) == set(keys)
+        series = pd.read_csv(d / "site_series.csv")
         if t["objective"] == "nse":
             assert "validation_nse" in t
+            assert set(series["period"]) == {"calibration", "validation"}
+            assert sorted(series["depth_m"].unique()) == t["depths_m"]
         else:
             assert t["region_cells"] >= 1
-    assert (tmp_path / "results/figures/fig5_calibration.png").stat().st_size > 10_000
+    for f in figures:
+        assert (tmp_path / f).stat().st_size > 10_000
     assert "Nothing to be done" in run(tmp_path, cfg, "-n", *targets)

@@ -234,8 +234,7 @@ def run_calibration(cfg: Mapping, experiment: str, *, domain_path, forcing_path,
         vrun = Run(domain, forcing_path, sim, start, (first, max(int(val_w[1][:4]),
                                                                  int(cal_w[1][:4]))),
                    site_day_offset_hours(cfg))
-        both = [sets_of(keys, default_grid(keys, settings.steps) / settings.steps)[0],
-                sets_of(keys, u[best])[0]]
+        both = [{}, sets_of(keys, u[best])[0]]   # the exact default (CaliFree), the best set
         times, stc = target.run(vrun, both)
         days, o = target.matrix(cal_w[0], max(cal_w[1], val_w[1]))
         sims = [target.simulated(times, stc[k], days) for k in range(2)]
