@@ -7,15 +7,18 @@ loader, and that a rerun does nothing. No number of the demo world is relied on.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-from noahperm.core.config import read_members
+from noahperm.core.config import check, read_members
 from noahperm.simulation.members import load_parameter_set
 
 REPO = Path(__file__).resolve().parents[1]
@@ -98,3 +101,49 @@ def test_calibration_workflow_on_a_tiny_world(tmp_path):
     for f in figures:
         assert (tmp_path / f).stat().st_size > 10_000
     assert "Nothing to be done" in run(tmp_path, cfg, "-n", *targets)
+
+
+def _calibrate_cmd(wd: Path, cfg: Path, out: Path) -> list[str]:
+    c = check(yaml.safe_load(cfg.read_text()))
+    js = json.dumps({k: c[k] for k in ("calibration", "simulation", "observations")})
+    r = wd / "results"
+    return [sys.executable, "-m", "noahperm", "calibrate", "CaliTSH", "--config-json", js,
+            "--domain", str(r / "inputs/domain.zarr"), "--forcing", str(r / "inputs/forcing.zarr"),
+            "--spinup", str(r / "CaliFree/default/spinup/state.zarr"),
+            "--observations", str(r / "inputs/obs/observations.nc"),
+            "--checkpoint", str(out / "ck/history.json"), "--out-dir", str(out),
+            "--threads", "1", "--quiet"]
+
+
+@pytest.mark.slow
+def test_calibrate_killed_mid_run_then_rerun_gives_the_same_history_and_members(tmp_path):
+    """kill -9 of ``noahperm calibrate`` after its first batch's checkpoint (during the second
+    batch), rerun: history (wall times aside), members and members table as uninterrupted."""
+    cfg = tiny_config(tmp_path / "tiny.yaml")
+    run(tmp_path, cfg, "results/CaliFree/default/spinup/state.zarr",
+        "results/inputs/obs/observations.nc")
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "OMP_NUM_THREADS": "1",
+           "OPENBLAS_NUM_THREADS": "1"}
+    a, b = tmp_path / "A", tmp_path / "B"
+    subprocess.run(_calibrate_cmd(tmp_path, cfg, a), env=env, check=True, timeout=600)
+    proc = subprocess.Popen(_calibrate_cmd(tmp_path, cfg, b), env=env)
+    ck = b / "ck/history.json"
+    t0 = time.time()
+    while time.time() - t0 < 300:
+        try:
+            if json.loads(ck.read_text())["batches"] >= 1:
+                break
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL
+    assert not (b / "members.csv").exists()
+    assert json.loads(ck.read_text())["batches"] == 1
+    subprocess.run(_calibrate_cmd(tmp_path, cfg, b), env=env, check=True, timeout=600)
+    for f in ("history.csv", "members.csv"):
+        x, y = pd.read_csv(a / f), pd.read_csv(b / f)
+        cols = [c for c in x.columns if c != "wall_s"]
+        pd.testing.assert_frame_equal(x[cols], y[cols])
+    assert (a / "members.tsv").read_text() == (b / "members.tsv").read_text()
+    assert not ck.exists()
