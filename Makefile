@@ -19,7 +19,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || \
 NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 export NUMBA_CACHE_DIR
 
-.PHONY: help venv test lint demo point-demo bench bench-grid bench-inputs clean clean-results distclean
+.PHONY: help venv test lint demo point-demo bench bench-grid bench-inputs bench-calibration eval-calibration clean clean-results distclean
 
 help:
 	@echo "make venv       create $(VENV) from $(LOCK) (Python 3.11, wheels only)"
@@ -29,6 +29,8 @@ help:
 	@echo "make point-demo a point run of a synthetic site into results/point-demo"
 	@echo "make bench      run benchmarks/bench_kernel.py (kernel speed)"
 	@echo "make bench-inputs  run benchmarks/bench_inputs.py (input caches)"
+	@echo "make bench-calibration  evaluations per minute, projected paper cost (after make demo)"
+	@echo "make eval-calibration   the demo's twin check against the hidden truth (after make demo)"
 	@echo "make clean      remove caches and build leftovers; distclean also removes $(VENV)"
 
 venv: $(STAMP)
@@ -67,6 +69,12 @@ bench-grid: venv
 
 bench-inputs: venv
 	$(VPY) benchmarks/bench_inputs.py
+
+bench-calibration: venv
+	$(VPY) benchmarks/bench_calibration.py
+
+eval-calibration: venv
+	$(VPY) benchmarks/eval_calibration.py
 
 clean:
 	rm -rf .cache .pytest_cache .ruff_cache build dist src/*.egg-info
