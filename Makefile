@@ -19,7 +19,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || \
 NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 export NUMBA_CACHE_DIR
 
-.PHONY: help venv test test-slurm lint demo aot point-demo bench bench-point bench-grid bench-inputs clean clean-results distclean
+.PHONY: help venv test test-slurm lint demo aot point-demo bench bench-point bench-grid bench-inputs bench-calibration eval-calibration clean clean-results distclean
 
 help:
 	@echo "make venv       create $(VENV) from $(LOCK) (Python 3.11, wheels only)"
@@ -33,6 +33,8 @@ help:
 	@echo "make bench      run benchmarks/bench_kernel.py (kernel speed)"
 	@echo "make bench-point  run benchmarks/bench_point.py (point run end to end, AOT and JIT)"
 	@echo "make bench-inputs  run benchmarks/bench_inputs.py (input caches)"
+	@echo "make bench-calibration  evaluations per minute, projected paper cost (after make demo)"
+	@echo "make eval-calibration   the demo's twin check against the hidden truth (after make demo)"
 	@echo "make clean      remove caches and build leftovers; distclean also removes $(VENV)"
 
 venv: $(STAMP)
@@ -85,6 +87,12 @@ bench-grid: venv
 
 bench-inputs: venv
 	$(VPY) benchmarks/bench_inputs.py
+
+bench-calibration: venv
+	$(VPY) benchmarks/bench_calibration.py
+
+eval-calibration: venv
+	$(VPY) benchmarks/eval_calibration.py
 
 clean:
 	rm -rf .cache .pytest_cache .ruff_cache build dist src/*.egg-info src/noahperm/point/_aot

@@ -36,6 +36,7 @@ include: "workflow/rules/simulation.smk"
 include: "workflow/rules/diagnostics.smk"
 include: "workflow/rules/trends.smk"
 include: "workflow/rules/validation.smk"
+include: "workflow/rules/calibration.smk"
 include: "workflow/rules/figures.smk"
 
 

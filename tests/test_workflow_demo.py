@@ -45,6 +45,7 @@ def tiny_config(path: Path, **sim) -> Path:
     c["simulation"]["spinup"].update(cycle_years=[1979, 1980], max_years=8, min_years=2)
     c["simulation"].update(sim)
     c["figures"]["northwest"] = {"lon_max": 90.15, "lat_min": 33.15}
+    c.setdefault("calibration", {})["experiments"] = {}  # tests/test_calibration_workflow.py
     truth = c.setdefault("truth", {})
     truth["truth_dir"] = "truth"
     truth["map_year"] = 1984  # the "2010" map of this short world

@@ -221,6 +221,10 @@ def all_products():
         out += truth_products()
     for e, m in members():
         out += member_products(e, m)
+    for e in calibration_experiments():  # workflow/rules/calibration.smk
+        out += calibration_products(e)
+    if calibration_experiments():
+        out.append(results("figures/fig5_calibration.png"))
     out += result_products()
     return out
 
@@ -242,3 +246,45 @@ def result_products():
     out.append(results(VALIDATION_FIGURES[0]))
     out += [results(VALIDATION_FIGURES[1].format(experiment=e)) for e in experiments()]
     return out
+
+
+# ------------------------------------------------------------------- calibration stage
+def calibration_experiments():
+    """The configured calibration experiments."""
+    return list(config["calibration"]["experiments"])
+
+
+def calibration_products(experiment):
+    d = results("calibration", experiment)
+    out = [f"{d}/history.csv", f"{d}/threshold.json", f"{d}/members.csv",
+           f"{d}/members.tsv", f"{d}/site_series.csv"]
+    if config["calibration"]["experiments"][experiment]["objective"] == "nse":
+        out.append(results("figures", f"{experiment}_site.png"))
+    return out
+
+
+def calibration_inputs(wildcards):
+    """What an experiment reads besides the domain, forcing and CaliFree's spun-up state: the
+    observation store (nse) or the map and CaliFree's annual aggregates (kappa); the
+    sensitivity ranking when calibration.parameters is 'selected'."""
+    exp = config["calibration"]["experiments"].get(wildcards.calibration)
+    if exp is None:
+        raise WorkflowError(f"unknown calibration experiment {wildcards.calibration!r} "
+                            f"(config calibration.experiments: {calibration_experiments()})")
+    out = {}
+    if exp["objective"] == "nse":
+        out["observations"] = rules.prepare_observations.output[0]
+    else:
+        out["map"] = raw(LAYOUT.PERMAFROST_MAP)
+        out["califree_annual"] = results("CaliFree/default/annual.zarr")
+    if config["calibration"]["parameters"] == "selected":
+        out["ranking"] = results("sensitivity/ranking.csv")
+    return out
+
+
+def calibration_options(wildcards, input):
+    """The command-line options of the optional inputs."""
+    names = {"observations": "--observations", "map": "--map",
+             "califree_annual": "--califree-annual", "ranking": "--ranking"}
+    return " ".join(f"{opt} {shlex.quote(str(input[k]))}" for k, opt in names.items()
+                    if k in input.keys())

@@ -84,3 +84,56 @@ rule plot_validation_scatter:
     shell:
         "{params.cmd} plot_validation_scatter --pairs {input.pairs:q}"
         " --experiment {wildcards.experiment:q} --png {output.png:q} > {log} 2>&1"
+
+
+rule plot_calibration:
+    input:
+        [results("calibration", e, f) for e in calibration_experiments()
+         for f in ("history.csv", "threshold.json")],
+    output:
+        png=report(
+            results("figures/fig5_calibration.png"),
+            caption="../report/fig5_calibration.rst",
+            category="Calibration",
+        ),
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
+        dirs=[results("calibration", e) for e in calibration_experiments()],
+    threads: 1
+    resources:
+        mem_mb=1000,
+    log:
+        "logs/figures/fig5_calibration.log",
+    benchmark:
+        "benchmarks/out/figures/fig5_calibration.tsv"
+    conda:
+        "../envs/noahperm.yaml"
+    shell:
+        "{params.cmd} plot_calibration {params.dirs:q} --png {output.png:q} > {log} 2>&1"
+
+
+rule plot_calibration_site:
+    input:
+        results("calibration/{calibration}/site_series.csv"),
+    output:
+        png=report(
+            results("figures/{calibration}_site.png"),
+            caption="../report/calibration_site.rst",
+            category="Calibration",
+        ),
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
+    threads: 1
+    resources:
+        mem_mb=1000,
+    log:
+        "logs/figures/{calibration}_site.log",
+    benchmark:
+        "benchmarks/out/figures/{calibration}_site.tsv"
+    conda:
+        "../envs/noahperm.yaml"
+    shell:
+        "{params.cmd} plot_calibration_site {input:q} --title '{wildcards.calibration}'"
+        " --png {output.png:q} > {log} 2>&1"

@@ -35,6 +35,8 @@ STAGE_SOURCES = {
     "trends": ("trends",),
     "validation": ("validation", "trends/stats.py", "trends/stage.py",
                    "diagnostics/permafrost.py", "inputs/observations"),
+    "calibration": ("kernel", "model", "simulation", "diagnostics/permafrost.py",
+                    "inputs/maps.py", "calibration"),
 }
 
 

@@ -54,4 +54,28 @@ def run_plot_validation_scatter(args: argparse.Namespace) -> int:
     from noahperm.figures.validation_scatter import make_figure
 
     make_figure(args.pairs, args.experiment, args.png)
+def add_plot_calibration(p: argparse.ArgumentParser) -> None:
+    p.add_argument("experiments", nargs="+", type=Path, metavar="DIR",
+                   help="results/calibration/<experiment> folders (history.csv, threshold.json)")
+    p.add_argument("--png", type=Path, required=True, help="figure to write")
+
+
+def run_plot_calibration(args: argparse.Namespace) -> int:
+    from noahperm.figures.calibration import plot_calibration
+
+    plot_calibration(args.experiments, args.png)
+    return 0
+
+
+def add_plot_calibration_site(p: argparse.ArgumentParser) -> None:
+    p.add_argument("series", type=Path, metavar="SITE_SERIES.csv",
+                   help="results/calibration/<experiment>/site_series.csv")
+    p.add_argument("--title", default="site calibration", help="figure title")
+    p.add_argument("--png", type=Path, required=True, help="figure to write")
+
+
+def run_plot_calibration_site(args: argparse.Namespace) -> int:
+    from noahperm.figures.calibration import plot_site_series
+
+    plot_site_series(args.series, args.png, args.title)
     return 0
