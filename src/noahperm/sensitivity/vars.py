@@ -36,6 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from noahperm.sensitivity.sizes import n_samples, steps_per_unit
+
 SCALES = (0.1, 0.3, 0.5)
 SAMPLERS = ("lhs", "rnd", "plhs", "sobol_seq", "halton_seq", "symlhs")
 
@@ -45,19 +47,6 @@ def _varstool():
         warnings.simplefilter("ignore")  # pkg_resources deprecation on import
         import varstool
     return varstool
-
-
-def n_samples(n_params: int, stars: int, delta_h: float) -> int:
-    """Distinct samples of a STAR-VARS design: ``stars * (n (1/dh - 1) + 1)``."""
-    return int(stars) * (int(n_params) * (steps_per_unit(delta_h) - 1) + 1)
-
-
-def steps_per_unit(delta_h: float) -> int:
-    """1/dh as an integer; ValueError unless dh divides 1 (0 < dh < 1)."""
-    k = round(1.0 / float(delta_h))
-    if not (0.0 < delta_h < 1.0) or abs(k * float(delta_h) - 1.0) > 1e-9 or k < 2:
-        raise ValueError(f"delta_h must divide 1 and lie in (0, 0.5], not {delta_h!r}")
-    return k
 
 
 @dataclass(frozen=True)
