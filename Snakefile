@@ -34,6 +34,7 @@ include: "workflow/rules/inputs.smk"
 include: "workflow/rules/demo_world.smk"
 include: "workflow/rules/simulation.smk"
 include: "workflow/rules/diagnostics.smk"
+include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/figures.smk"
 
 

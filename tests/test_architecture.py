@@ -22,7 +22,7 @@ LAYERS = [
     {"inputs", "point"},
     {"diagnostics"},
     {"simulation"},
-    {"demo_world"},
+    {"demo_world", "sensitivity"},
     {"figures"},
     {"cli", "__init__"},
     {"__main__"},

@@ -182,6 +182,23 @@ def member_products(e, m):
     ]
 
 
+def sensitivity_cells():
+    """How many analysis cells (config sensitivity.cells: a list, or "auto" = three)."""
+    cells = config["sensitivity"]["cells"]
+    return 3 if cells == "auto" else len(cells)
+
+
+def sensitivity_products():
+    """The sensitivity stage's products (docs/sensitivity.md)."""
+    out = [results(f"sensitivity/{name}") for name in
+           ("samples.csv", "cells.json", "base/state.zarr", "base/convergence.csv",
+            "ivars.csv", "ranking.csv", "selected.json", "responses.csv")]
+    out.append(results("figures/fig4_sensitivity.png"))
+    out += [results(f"figures/figS{i}_sensitivity_ivars50.png")
+            for i in range(1, sensitivity_cells() + 1)]
+    return out
+
+
 def all_products():
     """What `snakemake` builds by default: every product every stage documents, so that
     "Nothing to be done" means each of them exists and is complete (grows with each stage)."""
@@ -194,4 +211,5 @@ def all_products():
         out += truth_products()
     for e, m in members():
         out += member_products(e, m)
+    out += sensitivity_products()
     return out

@@ -32,6 +32,8 @@ STAGE_SOURCES = {
     "truth": ("kernel", "model", "simulation", "demo_world/truth", "diagnostics/permafrost.py"),
     "diagnostics": ("diagnostics",),
     "figures": ("figures",),
+    "sensitivity": ("kernel", "model", "simulation", "sensitivity",
+                    "diagnostics/permafrost.py"),
 }
 
 
