@@ -75,7 +75,8 @@ def test_killed_chunk_reruns_alone_and_gives_the_same_ranking(reference, tmp_pat
     _kill_when(proc, wd / SENS / "chunks/checkpoints_2/transient_1983.npz")
     assert not (wd / SENS / "chunks/chunk_2.csv").exists()
     run(wd, cfg, "--unlock")
-    jobs = jobs_of(run(wd, cfg, "-n", "--rerun-incomplete", *TARGETS))
+    jobs = {j for j in jobs_of(run(wd, cfg, "-n", "--rerun-incomplete", *TARGETS))
+            if not j.endswith(":")}
     assert jobs == {"sensitivity_chunk", "sensitivity_analyse", "plot_sensitivity"}, jobs
     log = run(wd, cfg, "--rerun-incomplete", *TARGETS)
     assert log.count("rule sensitivity_chunk:") == 1, log[-3000:]
