@@ -19,7 +19,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || \
 NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 export NUMBA_CACHE_DIR
 
-.PHONY: help venv test lint demo point-demo bench bench-grid bench-inputs clean clean-results distclean
+.PHONY: help venv test lint demo point-demo bench bench-grid bench-sensitivity bench-inputs clean clean-results distclean
 
 help:
 	@echo "make venv       create $(VENV) from $(LOCK) (Python 3.11, wheels only)"
@@ -29,6 +29,7 @@ help:
 	@echo "make point-demo a point run of a synthetic site into results/point-demo"
 	@echo "make bench      run benchmarks/bench_kernel.py (kernel speed)"
 	@echo "make bench-inputs  run benchmarks/bench_inputs.py (input caches)"
+	@echo "make bench-sensitivity  run benchmarks/bench_sensitivity.py (samples per second, paper cost)"
 	@echo "make clean      remove caches and build leftovers; distclean also removes $(VENV)"
 
 venv: $(STAMP)
@@ -64,6 +65,9 @@ bench: venv
 
 bench-grid: venv
 	$(VPY) benchmarks/bench_grid.py
+
+bench-sensitivity: venv
+	$(VPY) benchmarks/bench_sensitivity.py
 
 bench-inputs: venv
 	$(VPY) benchmarks/bench_inputs.py
