@@ -163,3 +163,26 @@ def test_rank_table_ties_in_score_broken_by_rank_sum_then_order():
     assert list(t["r1"]) == [1, 2, 2, 4]
     assert list(t["overall"]) == [1, 2, 3, 4]  # B and C tie in everything: input order
     assert selection(t) == ["A", "B"]
+
+
+# ------------------------------------------------------------------------- the model space
+def test_space_is_table_1():
+    from noahperm.model.parameters import PARAMETERS, check_value
+    from noahperm.sensitivity import space
+    from noahperm.sensitivity.sizes import N_PARAMETERS, n_chunks
+
+    assert len(PARAMETERS) == N_PARAMETERS == len(space.NAMES)
+    assert set(space.PAPER_TOP10) <= set(space.NAMES)
+    x = np.array([[0.0] * 30, [0.5] * 30, [0.999] * 30])
+    phys = space.physical(x)
+    np.testing.assert_array_equal(phys[0], space.LOWER)
+    for row in phys:
+        s = space.parameter_set(row, vegetation_classes=[7, 19, 7], soil_class=7)
+        assert s["SBETA"] == row[0] and s["TBOT"] == row[-1]
+        assert s["ALBEDOMAX@7"] == s["ALBEDOMAX@19"]
+        assert "MAXSMC@7" in s and not any(k.startswith("REFSMC") for k in s)
+        assert len(s) == 11 + 1 + 2 * 13 + 5  # 11 universal, TBOT, 13 per veg class, 5 soil
+        for key, value in s.items():
+            check_value(key, value)
+    assert n_chunks({"stars": 100, "delta_h": 0.1, "chunk_samples": 100}) == 271
+    assert n_chunks({"stars": 3, "delta_h": 0.5, "chunk_samples": 24}) == 4
