@@ -76,9 +76,10 @@ def choose_cells(cfg: Mapping, domain, forcing_path) -> list[dict]:
     ids = domain["cell"].values[active]
     lon = domain["lon"].values[active].astype(float)
     lat = domain["lat"].values[active].astype(float)
-    maat, prec = _climate(forcing_path, ids, sim["spinup"]["cycle_years"])
+    years = sim["spinup"]["cycle_years"]
     chosen: list[tuple[str, int, str]] = []
     if sens["cells"] == "auto":
+        maat, prec = _climate(forcing_path, ids, years)
         rule = sens["auto_cells"]
         left = np.ones(ids.size, bool)
 
@@ -107,6 +108,11 @@ def choose_cells(cfg: Mapping, domain, forcing_path) -> list[dict]:
                                  f"{pt['lat']} N) (nearest {d[i]:.2f} deg away)",
                                  field=f"sensitivity.cells[{k}]")
             chosen.append((pt["name"], i, f"nearest active cell to {pt['lon']} E {pt['lat']} N"))
+        # the climate of the chosen cells only (the whole domain's would be a long read)
+        maat = np.full(ids.size, np.nan)
+        prec = np.full(ids.size, np.nan)
+        sel = np.array([i for _, i, _ in chosen])
+        maat[sel], prec[sel] = _climate(forcing_path, ids[sel], years)
     out = []
     for name, i, why in chosen:
         pos = int(np.searchsorted(domain["cell"].values, ids[i]))
