@@ -19,7 +19,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || \
 NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 export NUMBA_CACHE_DIR
 
-.PHONY: help venv test test-slurm lint demo aot point-demo bench bench-point bench-grid bench-inputs bench-calibration eval-calibration clean clean-results distclean
+.PHONY: help venv test test-slurm lint demo aot point-demo bench bench-point bench-grid bench-inputs bench-sensitivity bench-calibration eval-calibration clean clean-results distclean
 
 help:
 	@echo "make venv       create $(VENV) from $(LOCK) (Python 3.11, wheels only)"
@@ -35,6 +35,7 @@ help:
 	@echo "make bench-inputs  run benchmarks/bench_inputs.py (input caches)"
 	@echo "make bench-calibration  evaluations per minute, projected paper cost (after make demo)"
 	@echo "make eval-calibration   the demo's twin check against the hidden truth (after make demo)"
+	@echo "make bench-sensitivity  run benchmarks/bench_sensitivity.py (samples per second, paper cost)"
 	@echo "make clean      remove caches and build leftovers; distclean also removes $(VENV)"
 
 venv: $(STAMP)
@@ -84,6 +85,9 @@ bench-point: venv aot
 
 bench-grid: venv
 	$(VPY) benchmarks/bench_grid.py
+
+bench-sensitivity: venv
+	$(VPY) benchmarks/bench_sensitivity.py
 
 bench-inputs: venv
 	$(VPY) benchmarks/bench_inputs.py

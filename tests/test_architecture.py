@@ -22,7 +22,7 @@ LAYERS = [
     {"inputs", "point"},
     {"diagnostics"},
     {"simulation"},
-    {"demo_world", "calibration"},
+    {"demo_world", "sensitivity", "calibration"},
     {"trends"},
     {"validation"},
     {"figures"},

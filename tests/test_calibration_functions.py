@@ -179,3 +179,21 @@ def test_physical_values_and_default_grid():
     assert list(g[2:]) == [50, 50, 50]          # offsets and relative changes: 0
     assert g[1] == 10                           # CZIL 0.1 (GENPARM) in 0..1
     assert g[0] == 50                           # SBETA -2.0 in -3..-1
+
+
+def test_calibration_reads_the_sensitivity_stages_selected_set(tmp_path):
+    import json
+
+    from noahperm.calibration.stage import calibration_parameters
+    from noahperm.core.errors import InputError
+
+    sel = tmp_path / "selected.json"
+    sel.write_text(json.dumps({"parameters": ["FXEXP", "CZIL"], "source": "ranking"}))
+    assert calibration_parameters({"parameters": "selected"}, sel) == ["FXEXP", "CZIL"]
+    assert calibration_parameters({"parameters": ["TBOT"]}, sel) == ["TBOT"]
+    for bad in ("{", json.dumps({"ranking": ["X"]}), json.dumps({"parameters": []})):
+        sel.write_text(bad)
+        with pytest.raises(InputError):
+            calibration_parameters({"parameters": "selected"}, sel)
+    with pytest.raises(InputError, match="does not exist"):
+        calibration_parameters({"parameters": "selected"}, tmp_path / "none.json")

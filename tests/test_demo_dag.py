@@ -1,8 +1,8 @@
 """The default demo (config/config.yaml) end to end, and what its CaliFree run must show.
 
 Runs the whole default DAG through Snakemake in a temporary directory (about 2.5 minutes on
-2 cores): the demo inputs, the twin truth, spin-up, 1979-2018 run, diagnostics, figure and
-tables. Then: the permafrost area shrinks over 1980-2018 with the warming; the north-west's
+2 cores, plus about 2 for the sensitivity stage): the demo inputs, the twin truth, spin-up,
+1979-2018 run, diagnostics, figure and tables, and the sensitivity analysis. Then: the permafrost area shrinks over 1980-2018 with the warming; the north-west's
 late-1990s cooling shows as a colder north-west and a shallower north-west active layer than
 in the years around it; the 2010 map's area is in the figure's table; the truth's 2010 extent
 differs from the default model's; the ground thermal regime is the plateau's (issue 8:

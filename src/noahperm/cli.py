@@ -84,6 +84,16 @@ COMMANDS: list[Command] = [
             "noahperm.figures.commands"),
     Command("plot_validation_scatter", "figure 7: observed against simulated, 1:1 and +-1",
             "noahperm.figures.commands"),
+    Command("sensitivity_samples", "STAR-VARS samples of Table 1 and the analysis cells",
+            "noahperm.sensitivity.commands"),
+    Command("sensitivity_base", "the default model's equilibrium at the analysis cells",
+            "noahperm.sensitivity.commands"),
+    Command("sensitivity_chunk", "evaluate one chunk of sensitivity samples (18 responses)",
+            "noahperm.sensitivity.commands"),
+    Command("sensitivity_analyse", "IVARS per parameter and response, ranking, selected set",
+            "noahperm.sensitivity.commands"),
+    Command("plot_sensitivity", "figures: rank heatmap (Figure 4) and IVARS50 per cell (S1-S3)",
+            "noahperm.figures.commands"),
 ]
 
 

@@ -209,6 +209,23 @@ def member_products(e, m):
     ]
 
 
+def sensitivity_cells():
+    """How many analysis cells (config sensitivity.cells: a list, or "auto" = three)."""
+    cells = config["sensitivity"]["cells"]
+    return 3 if cells == "auto" else len(cells)
+
+
+def sensitivity_products():
+    """The sensitivity stage's products (docs/sensitivity.md)."""
+    out = [results(f"sensitivity/{name}") for name in
+           ("samples.csv", "cells.json", "base/state.zarr", "base/convergence.csv",
+            "ivars.csv", "ranking.csv", "selected.json", "responses.csv")]
+    out.append(results("figures/fig4_sensitivity.png"))
+    out += [results(f"figures/figS{i}_sensitivity_ivars50.png")
+            for i in range(1, sensitivity_cells() + 1)]
+    return out
+
+
 def all_products():
     """What `snakemake` builds by default: every product every stage documents, so that
     "Nothing to be done" means each of them exists and is complete (grows with each stage)."""
@@ -221,6 +238,7 @@ def all_products():
         out += truth_products()
     for e, m in members():
         out += member_products(e, m)
+    out += sensitivity_products()
     for e in calibration_experiments():  # workflow/rules/calibration.smk
         out += calibration_products(e)
     if calibration_experiments():
@@ -266,7 +284,7 @@ def calibration_products(experiment):
 def calibration_inputs(wildcards):
     """What an experiment reads besides the domain, forcing and CaliFree's spun-up state: the
     observation store (nse) or the map and CaliFree's annual aggregates (kappa); the
-    sensitivity ranking when calibration.parameters is 'selected'."""
+    sensitivity stage's selected set when calibration.parameters is 'selected'."""
     exp = config["calibration"]["experiments"].get(wildcards.calibration)
     if exp is None:
         raise WorkflowError(f"unknown calibration experiment {wildcards.calibration!r} "
@@ -278,7 +296,7 @@ def calibration_inputs(wildcards):
         out["map"] = raw(LAYOUT.PERMAFROST_MAP)
         out["califree_annual"] = results("CaliFree/default/annual.zarr")
     if config["calibration"]["parameters"] == "selected":
-        out["ranking"] = results("sensitivity/ranking.csv")
+        out["ranking"] = results("sensitivity/selected.json")
     return out
 
 

@@ -137,3 +137,40 @@ rule plot_calibration_site:
     shell:
         "{params.cmd} plot_calibration_site {input:q} --title '{wildcards.calibration}'"
         " --png {output.png:q} > {log} 2>&1"
+
+
+rule plot_sensitivity:
+    input:
+        ranking=rules.sensitivity_analyse.output.ranking,
+        ivars=rules.sensitivity_analyse.output.ivars,
+        cells=rules.sensitivity_samples.output.cells,
+    output:
+        fig4=report(
+            results("figures/fig4_sensitivity.png"),
+            caption="../report/sensitivity.rst",
+            category="Sensitivity",
+        ),
+        per_cell=[
+            report(
+                results(f"figures/figS{i}_sensitivity_ivars50.png"),
+                caption="../report/sensitivity_cell.rst",
+                category="Sensitivity",
+            )
+            for i in range(1, sensitivity_cells() + 1)
+        ],
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
+    threads: 1
+    resources:
+        mem_mb=1000,
+    log:
+        "logs/figures/sensitivity.log",
+    benchmark:
+        "benchmarks/out/figures/sensitivity.tsv"
+    conda:
+        "../envs/noahperm.yaml"
+    shell:
+        "{params.cmd} plot_sensitivity --ranking {input.ranking:q} --ivars {input.ivars:q}"
+        " --cells {input.cells:q} --fig4 {output.fig4:q} --per-cell {output.per_cell:q}"
+        " > {log} 2>&1"

@@ -24,8 +24,9 @@ def add_calibrate(p: argparse.ArgumentParser) -> None:
                    help="the permafrost map (map experiments)")
     p.add_argument("--califree-annual", type=Path, default=None, metavar="ANNUAL.zarr",
                    help="CaliFree's annual aggregates (map experiments: the sensitive region)")
-    p.add_argument("--ranking", type=Path, default=None, metavar="RANKING.csv",
-                   help="the sensitivity ranking (calibration.parameters = selected)")
+    p.add_argument("--ranking", type=Path, default=None, metavar="SELECTED.json",
+                   help="the sensitivity stage's selected.json (calibration.parameters = "
+                        "selected)")
     p.add_argument("--checkpoint", type=Path, default=None, metavar="JSON",
                    help="history checkpoint (resume after an interruption)")
     p.add_argument("--code", default="", help="the stage's code version (checkpoint identity)")

@@ -58,17 +58,21 @@ def calibration_config(cfg: Mapping) -> dict:
 
 def calibration_parameters(cal: Mapping, ranking_csv=None) -> list[str]:
     """The parameter names to calibrate: config ``calibration.parameters``, a list of Table 1
-    names or ``"selected"`` (the sensitivity stage's ranking, column ``selected``)."""
+    names or ``"selected"``: the sensitivity stage's ``selected.json`` (``ranking_csv``), key
+    ``parameters`` (its ranking's ten, or the paper's with ``sensitivity.selection: paper``)."""
     names = cal["parameters"]
     if names == "selected":
         if ranking_csv is None or not Path(ranking_csv).is_file():
-            raise InputError("calibration.parameters is 'selected' but the sensitivity ranking "
-                             "does not exist", path=ranking_csv)
-        df = pd.read_csv(ranking_csv)
-        if "selected" not in df or "parameter" not in df:
-            raise InputError("needs columns 'parameter' and 'selected'", path=ranking_csv)
-        sel = df["selected"].astype(str).str.lower().isin(["true", "1"])
-        return [str(p) for p in df.loc[sel, "parameter"]]
+            raise InputError("calibration.parameters is 'selected' but the sensitivity stage's "
+                             "selected set does not exist", path=ranking_csv)
+        try:
+            chosen = json.loads(Path(ranking_csv).read_text())["parameters"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"not the sensitivity stage's selected set ({exc})",
+                             path=ranking_csv, field="parameters") from exc
+        if not isinstance(chosen, list) or not chosen:
+            raise InputError("the selected set is empty", path=ranking_csv, field="parameters")
+        return [str(p) for p in chosen]
     return list(names or PAPER_PARAMETERS)
 
 

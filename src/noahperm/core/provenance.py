@@ -37,6 +37,8 @@ STAGE_SOURCES = {
                    "diagnostics/permafrost.py", "inputs/observations"),
     "calibration": ("kernel", "model", "simulation", "diagnostics/permafrost.py",
                     "inputs/maps.py", "calibration"),
+    "sensitivity": ("kernel", "model", "simulation", "sensitivity",
+                    "diagnostics/permafrost.py"),
 }
 
 

@@ -78,4 +78,22 @@ def run_plot_calibration_site(args: argparse.Namespace) -> int:
     from noahperm.figures.calibration import plot_site_series
 
     plot_site_series(args.series, args.png, args.title)
+def add_plot_sensitivity(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ranking", type=Path, required=True, metavar="CSV",
+                   help="results/sensitivity/ranking.csv (rule sensitivity_analyse)")
+    p.add_argument("--ivars", type=Path, required=True, metavar="CSV",
+                   help="results/sensitivity/ivars.csv (rule sensitivity_analyse)")
+    p.add_argument("--cells", type=Path, required=True, metavar="JSON",
+                   help="results/sensitivity/cells.json (rule sensitivity_samples)")
+    p.add_argument("--fig4", type=Path, required=True, metavar="PNG",
+                   help="the rank heatmap (the paper's Figure 4) to write")
+    p.add_argument("--per-cell", type=Path, nargs="+", required=True, metavar="PNG",
+                   help="IVARS50 per parameter, one figure per analysis cell (S1-S3)")
+
+
+def run_plot_sensitivity(args: argparse.Namespace) -> int:
+    from noahperm.figures.sensitivity import ivars_per_cell, rank_heatmap
+
+    rank_heatmap(args.ranking, args.cells, args.fig4)
+    ivars_per_cell(args.ivars, args.cells, args.per_cell)
     return 0
