@@ -318,3 +318,33 @@ def test_snakemake_refuses_a_target_of_an_unlisted_member(tmp_path):
     assert "Foo/default is not a member of the members table" in out, out[-3000:]
     assert "CaliFree/default" in out and "KeyError" not in out
     assert not (tmp_path / "wd/results").exists()
+
+
+def test_calibration_windows_are_checked_before_any_job():
+    def exps(**e):
+        return {**copy.deepcopy(BASE), "calibration": {"experiments": e}}
+
+    good = check(exps(X={"objective": "nse", "site": "TGL", "calibration": ["2007-04-01",
+                                                                            "2009-12-31"],
+                         "validation": ["2010-01-01", "2010-12-31"]},
+                      M={"objective": "kappa", "map_year": 2010}))
+    assert set(good["calibration"]["experiments"]) == {"X", "M"}
+    cases = [
+        (exps(X={"objective": "nse", "site": "T", "calibration": ["2009-12-31", "2007-04-01"],
+                 "validation": ["2010-01-01", "2010-12-31"]}),
+         "calibration.experiments.X.calibration"),
+        (exps(X={"objective": "nse", "site": "T", "calibration": ["2007-02-30", "2009-12-31"],
+                 "validation": ["2010-01-01", "2010-12-31"]}),
+         "calibration.experiments.X.calibration"),
+        (exps(X={"objective": "nse", "site": "T", "calibration": ["2007-04-01", "2009-12-31"],
+                 "validation": ["2019-01-01", "2019-12-31"]}),
+         "calibration.experiments.X.validation"),
+        (exps(X={"objective": "nse", "calibration": ["2007-04-01", "2009-12-31"],
+                 "validation": ["2010-01-01", "2010-12-31"]}), "calibration.experiments.X.site"),
+        (exps(M={"objective": "kappa", "map_year": 2030}), "calibration.experiments.M.map_year"),
+        (exps(M={"objective": "kappa"}), "calibration.experiments.M.map_year"),
+    ]
+    for cfg, key in cases:
+        with pytest.raises(ConfigError) as exc:
+            check(cfg)
+        assert any(k == key for k, _ in exc.value.problems), exc.value.problems

@@ -52,6 +52,8 @@ def tiny_config(tmp_path: Path, **changes) -> Path:
     c["simulation"]["spinup"].update(cycle_years=[2000, 2001], max_years=2, min_years=2)
     c["truth"].update(map_year=2001, truth_dir="truth")
     c["truth"]["network"].update(active_layer_sites=2, boreholes=2, borehole_years=[2000, 2001])
+    # no calibration in this 2-year world: its windows (2007-2018) would be refused
+    c.setdefault("calibration", {})["experiments"] = {}
     for key, val in changes.items():
         c[key] = val
     path = tmp_path / "tiny.yaml"

@@ -253,10 +253,53 @@ def cross_key_problems(cfg: Mapping) -> list[tuple[str, str]]:
         out.append(("simulation.spinup.min_years",
                     f"{lo} is more than max_years {hi}: the spin-up would stop before its "
                     "minimum and could not converge"))
+    out += _calibration_problems(cfg, pairs.get("simulation.years"))
     sim, map_year = pairs.get("simulation.years"), _get(cfg, "truth.map_year")
     if demo and sim and _is_num(map_year) and not sim[0] < map_year <= sim[1]:
         out.append(("truth.map_year", f"{map_year} and the year before must be simulated "
                                       f"(simulation.years {sim[0]}-{sim[1]})"))
+    return out
+
+
+def _calibration_problems(cfg: Mapping, sim) -> list[tuple[str, str]]:
+    """Each calibration experiment's windows ordered, real dates and inside simulation.years;
+    an nse experiment names its site and both windows, a kappa one its map year (simulated)."""
+    import datetime as dt
+
+    out = []
+    exps = _get(cfg, "calibration.experiments")
+    if not isinstance(exps, Mapping):
+        return out
+    for name, e in exps.items():
+        if not isinstance(e, Mapping):
+            continue
+        key = f"calibration.experiments.{name}"
+        if e.get("objective") == "nse":
+            for need in ("site", "calibration", "validation"):
+                if need not in e:
+                    out.append((f"{key}.{need}", "required for objective nse"))
+            for win in ("calibration", "validation"):
+                w = e.get(win)
+                if not (isinstance(w, list) and len(w) == 2 and all(isinstance(d, str) for d in w)):
+                    continue
+                try:
+                    a, b = (dt.date.fromisoformat(d) for d in w)
+                except ValueError as exc:
+                    out.append((f"{key}.{win}", f"{w} is not a pair of dates ({exc})"))
+                    continue
+                if a > b:
+                    out.append((f"{key}.{win}", f"{w} is reversed: the first day is after the "
+                                                "last"))
+                elif sim and not (sim[0] <= a.year and b.year <= sim[1]):
+                    out.append((f"{key}.{win}", f"{w[0]} to {w[1]} is not inside "
+                                                f"simulation.years {sim[0]}-{sim[1]}"))
+        elif e.get("objective") == "kappa":
+            year = e.get("map_year")
+            if not _is_num(year):
+                out.append((f"{key}.map_year", "required for objective kappa"))
+            elif sim and not sim[0] <= year <= sim[1]:
+                out.append((f"{key}.map_year", f"{year} is not inside simulation.years "
+                                               f"{sim[0]}-{sim[1]}"))
     return out
 
 
