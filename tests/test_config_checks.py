@@ -348,3 +348,23 @@ def test_calibration_windows_are_checked_before_any_job():
         with pytest.raises(ConfigError) as exc:
             check(cfg)
         assert any(k == key for k, _ in exc.value.problems), exc.value.problems
+
+
+def test_config_json_of_every_sub_command_is_checked():
+    from noahperm.core.config import config_json
+    from noahperm.core.errors import InputError
+
+    assert config_json('{"a": 1}') == {"a": 1}
+    for bad, why in (("{", "not valid JSON"), ("[1]", "must be a JSON object")):
+        with pytest.raises(InputError, match=why) as exc:
+            config_json(bad, "--config-json")
+        assert "--config-json" in str(exc.value)
+
+
+def test_a_results_stage_refuses_bad_config_json_in_one_line(tmp_path, capsys):
+    from noahperm.cli import main
+
+    rc = main(["observed_variables", "--observations", str(tmp_path / "obs.nc"),
+               "--out", str(tmp_path / "o.csv"), "--config-json", "{"])
+    assert rc == 2
+    assert "not valid JSON" in capsys.readouterr().err

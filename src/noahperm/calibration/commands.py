@@ -4,10 +4,7 @@ experiment: CaliTGL, CaliTSH or CaliMAP)."""
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
-
-from noahperm.core.errors import InputError
 
 
 def add_calibrate(p: argparse.ArgumentParser) -> None:
@@ -36,12 +33,10 @@ def add_calibrate(p: argparse.ArgumentParser) -> None:
 
 def run_calibrate(args: argparse.Namespace) -> int:
     from noahperm.calibration.stage import run_calibration
+    from noahperm.core.config import config_json
     from noahperm.simulation.members import file_identity, store_identity
 
-    try:
-        cfg = json.loads(args.config_json)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc}", field="--config-json") from None
+    cfg = config_json(args.config_json)
     ident = {"code": args.code, "domain": store_identity(args.domain),
              "spinup": store_identity(args.spinup),
              **{k: file_identity(v) for k, v in (("observations", args.observations),

@@ -303,6 +303,20 @@ def _calibration_problems(cfg: Mapping, sim) -> list[tuple[str, str]]:
     return out
 
 
+def config_json(text: str, what: str = "--config-json") -> dict:
+    """The JSON object of a sub-command's ``--config-json`` (the rule passes the config sections
+    it needs); anything else is an :class:`InputError` naming the option ``what``."""
+    import json
+
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc}", field=what) from None
+    if not isinstance(value, dict):
+        raise InputError("must be a JSON object", field=what)
+    return value
+
+
 def check(config: Any) -> dict:
     """The config checked in full, returned with every default filled in.
 

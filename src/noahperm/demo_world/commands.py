@@ -7,17 +7,11 @@ import argparse
 import json
 from pathlib import Path
 
-from noahperm.core.errors import InputError
-
 
 def _config_json(text: str, what: str = "--config-json") -> dict:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc}", field=what) from None
-    if not isinstance(value, dict):
-        raise InputError("must be a JSON object", field=what)
-    return value
+    from noahperm.core.config import config_json
+
+    return config_json(text, what)
 
 
 def add_demo(p: argparse.ArgumentParser) -> None:

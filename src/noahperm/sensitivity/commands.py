@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
-
-from noahperm.core.errors import InputError, NoahpermError
 
 
 def _config(p: argparse.ArgumentParser) -> None:
@@ -16,13 +13,9 @@ def _config(p: argparse.ArgumentParser) -> None:
 
 
 def _cfg(args) -> dict:
-    try:
-        cfg = json.loads(args.config_json)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc}", field="--config-json") from None
-    if not isinstance(cfg, dict):
-        raise InputError("must be a JSON object", field="--config-json")
-    return cfg
+    from noahperm.core.config import config_json
+
+    return config_json(args.config_json)
 
 
 def _inputs(p: argparse.ArgumentParser) -> None:
@@ -33,12 +26,9 @@ def _inputs(p: argparse.ArgumentParser) -> None:
 
 
 def _simulation_errors(func, *a, **kw):
-    from noahperm.simulation.engine import SimulationError
+    from noahperm.simulation.commands import _simulation_errors as run
 
-    try:
-        return func(*a, **kw)
-    except SimulationError as exc:
-        raise NoahpermError(str(exc)) from None
+    return run(func, *a, **kw)
 
 
 def add_sensitivity_samples(p: argparse.ArgumentParser) -> None:

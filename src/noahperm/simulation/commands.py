@@ -7,7 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
-from noahperm.core.errors import InputError, NoahpermError
+from noahperm.core.errors import NoahpermError
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -24,13 +24,9 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _config(args) -> dict:
-    try:
-        cfg = json.loads(args.config_json)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc}", field="--config-json") from None
-    if not isinstance(cfg, dict):
-        raise InputError("must be a JSON object", field="--config-json")
-    return cfg
+    from noahperm.core.config import config_json
+
+    return config_json(args.config_json)
 
 
 def _simulation_errors(func, *a, **kw):

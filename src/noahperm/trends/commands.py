@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
+
+from noahperm.core.config import config_json
 
 
 def add_trends(p: argparse.ArgumentParser) -> None:
@@ -24,7 +25,7 @@ def add_trends(p: argparse.ArgumentParser) -> None:
 def run_trends(args: argparse.Namespace) -> int:
     from noahperm.trends.stage import run_trends as run
 
-    cfg = json.loads(args.config_json)
+    cfg = config_json(args.config_json)
     run(args.experiment, args.area, args.means, args.permafrost, args.out_dir,
         periods=cfg.get("periods"), level=cfg.get("confidence", 0.95),
         min_fraction=cfg.get("min_valid_fraction", 0.8), min_years=cfg.get("min_years", 4))

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
+
+from noahperm.core.config import config_json
 
 
 def add_observed_variables(p: argparse.ArgumentParser) -> None:
@@ -19,7 +20,7 @@ def add_observed_variables(p: argparse.ArgumentParser) -> None:
 def run_observed_variables(args: argparse.Namespace) -> int:
     from noahperm.validation.stage import run_observed
 
-    cfg = json.loads(args.config_json)
+    cfg = config_json(args.config_json)
     run_observed(args.observations, args.out, cfg.get("min_coverage", 0.9),
                  cfg.get("max_gap_days", 15), cfg.get("gt_depth_m", 10.0))
     return 0
@@ -39,7 +40,7 @@ def add_validate(p: argparse.ArgumentParser) -> None:
 def run_validate(args: argparse.Namespace) -> int:
     from noahperm.validation.stage import run_validate as run
 
-    cfg = json.loads(args.config_json)
+    cfg = config_json(args.config_json)
     experiments: dict[str, list[Path]] = {}
     for e, store in args.member:
         experiments.setdefault(e, []).append(Path(store))
