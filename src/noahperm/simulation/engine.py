@@ -328,9 +328,11 @@ def run_chunk(model: Model, state: State, forcing8: np.ndarray, times: np.ndarra
     if dagg is None:
         dperiod, dslot, dagg = no_daily(nsoil)
     run = run_columns if model.kernel == "reference" else kernel_driver(model.kernel).run_columns
-    run(state.sstate, state.stc, state.smc, state.sh2o, forcing8, model.cols.par,
-        model.cols.soilp, model.cols.stype, model.cols.soilidx, zsoil, DT, period, agg,
-        dperiod, dslot, dagg, status, fail, empty_s, empty_d)
+    args = (state.sstate, state.stc, state.smc, state.sh2o, forcing8, model.cols.par,
+            model.cols.soilp, model.cols.stype, model.cols.soilidx, zsoil, DT, period, agg,
+            dperiod, dslot, dagg, status, fail, empty_s, empty_d)
+    compiled_once(run, args, model.kernel)
+    run(*args)
     count_periods(period, count)
     if dcount is not None:
         count_periods(dperiod, dcount)
@@ -342,6 +344,40 @@ def run_chunk(model: Model, state: State, forcing8: np.ndarray, times: np.ndarra
         label = model.labels[c] if model.labels else f"column {c}"
         raise SimulationError(f"{label} failed at {times[fail[c]]} ({what}); "
                               f"{bad.size} column(s) failed in this chunk")
+
+
+_COMPILED: set = set()
+
+
+def compiled_once(dispatcher, args, build: str) -> None:
+    """Compile (or load from Numba's on-disk cache) ``dispatcher`` for the types of ``args``
+    while holding an exclusive lock on the build's cache directory.
+
+    Workflow jobs that start together on a fresh cache (sensitivity chunks, calibrations,
+    ensemble members) would each compile the whole kernel (about a minute of one core) at
+    the same time; with the lock the first compiles and writes the cache, the others wait
+    and then load it (a second or two). Once per process and signature.
+    """
+    import fcntl
+    import os
+
+    import numba
+
+    from noahperm.kernel.variants import kernel
+
+    sig = tuple(numba.typeof(a) for a in args)
+    key = (build, id(dispatcher), sig)
+    if key in _COMPILED:
+        return
+    cache_dir = kernel(build).CACHE_DIR
+    os.makedirs(cache_dir, exist_ok=True)
+    with open(os.path.join(cache_dir, ".compile.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            dispatcher.compile(sig)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    _COMPILED.add(key)
 
 
 # ----------------------------------------------------------------------------- checkpoints
