@@ -309,7 +309,6 @@ def test_report_lists_every_figure_and_table_and_renders(reference, tmp_path):
     front = report_check.screenshot(browser, report, tmp_path / "report.png")
     stats = report_check.image_stats(front)
     assert stats["std"] > 10 and stats["non_white"] > 0.03, stats  # not blank
-    page = report_check.image_stats(front, left=0.3)  # right of the navigation bar
     # a figure's view, as a click on its button opens it: the image is shown (in the DOM
     # the app built, and as pixels: Figure 4's coloured ranks; Figure 9's panels)
     views = {}
@@ -317,11 +316,13 @@ def test_report_lists_every_figure_and_table_and_renders(reference, tmp_path):
         view = tmp_path / name.replace(".png", "_view.html")
         view.write_text(report_check.with_view_of(html, name))
         dom = report_check.dump_dom(browser, view)
-        assert re.search(r'<img[^>]+src="data:image/png;base64,', dom), name
+        assert re.search(r'<img[^>]+src="data:image/png;[^"]*base64,', dom), name
         assert f"results/figures/{name}" in dom  # the result's path in the breadcrumbs
         views[name] = report_check.image_stats(
-            report_check.screenshot(browser, view, tmp_path / name), left=0.3)
+            report_check.screenshot(browser, view, tmp_path / name), left=0.6)
     assert views["fig4_sensitivity.png"]["colour"] > 0.1, views
-    assert views["fig9_CaliFree_trends.png"]["non_white"] > 2 * page["non_white"], (views, page)
+    # the right 40 % of the window, beside the result's description: blank (non_white 0.0004)
+    # when the view's image is empty, 0.13 with Figure 9 of the tiny run
+    assert views["fig9_CaliFree_trends.png"]["non_white"] > 0.05, views
     print(f"report {report.stat().st_size / 1e6:.1f} MB; front page {stats}; views {views}; "
           f"screenshots in {tmp_path}")

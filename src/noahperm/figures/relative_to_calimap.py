@@ -142,6 +142,9 @@ def make_figure(series_csvs, trends_csvs, year: int, outputs, csv=None,
             ax.bar(x + (k - (len(others) - 1) / 2) * width, d.to_numpy(float), width,
                    color=experiment_colour(e, k), label=e)
         ax.axhline(0.0, color="k", lw=0.8)
+        for j, m in enumerate(metrics):  # no experiment has a discrepancy: say so
+            if not np.isfinite(g[g["metric"] == m]["relative_pct"].to_numpy(float)).any():
+                ax.text(x[j], 0.0, "n/a", ha="center", va="bottom", fontsize=7, color="0.4")
         ax.set_xticks(x)
         ax.set_xticklabels([m if m == str(year) else f"{m}\nrate" for m in metrics])
         ref = g[g["metric"] == str(year)]["reference_value"]
