@@ -19,7 +19,7 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || \
 NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 export NUMBA_CACHE_DIR
 
-.PHONY: help venv test test-slurm lint demo aot point-demo bench bench-point bench-grid bench-inputs bench-sensitivity bench-calibration eval-calibration clean clean-results distclean
+.PHONY: help venv test test-slurm lint demo report aot point-demo bench bench-point bench-grid bench-inputs bench-sensitivity bench-calibration eval-calibration clean clean-results distclean
 
 help:
 	@echo "make venv       create $(VENV) from $(LOCK) (Python 3.11, wheels only)"
@@ -27,6 +27,7 @@ help:
 	@echo "make test-slurm the workflow on a real one-node SLURM (tests/test_slurm.py; root)"
 	@echo "make lint       ruff check and snakemake --lint"
 	@echo "make demo       run the whole workflow on the embedded demo (snakemake --cores all)"
+	@echo "make report     the demo (if not done) and its HTML report: results/report.html"
 	@echo "make aot        (optional) ahead-of-time build of the point kernel, for fast point runs;"
 	@echo "                without it (or when it fails) point runs use Numba's JIT build"
 	@echo "make point-demo a point run of a synthetic site into results/point-demo"
@@ -67,6 +68,11 @@ lint: venv
 
 demo: venv
 	$(VENV)/bin/snakemake --cores all
+
+# Every figure and table of the run with its caption, in one self-contained HTML file
+# (snakemake --report; docs/results.md). Runs the workflow first: nothing to do when it is current.
+report: demo
+	$(VENV)/bin/snakemake --report results/report.html
 
 # The ahead-of-time build of the point kernel (src/noahperm/point/_aot/, ignored by git): rebuilt
 # when the kernel's sources changed, skipped when current. Never fails the make: without a

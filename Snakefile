@@ -17,6 +17,9 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"  # snakemake --report: the report's front page
+
+
 # The whole config checked (schema, unknown keys, cross-key checks; the defaults filled in),
 # then the demo generator's and the truth's own range checks. A bad config stops here, before
 # any job, with one line per problem and no traceback (docs/reliability.md).

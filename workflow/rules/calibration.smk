@@ -15,7 +15,9 @@ rule calibrate:
         spinup=results("CaliFree/default/spinup/state.zarr"),
     output:
         history=results("calibration/{calibration}/history.csv"),
-        threshold=results("calibration/{calibration}/threshold.json"),
+        threshold=report(results("calibration/{calibration}/threshold.json"),
+                         caption="../report/calibration_threshold.rst",
+                         category="Calibration"),
         members=results("calibration/{calibration}/members.csv"),
         table=results("calibration/{calibration}/members.tsv"),
         series=results("calibration/{calibration}/site_series.csv"),  # header only for maps

@@ -263,6 +263,39 @@ def result_products():
     out += [results("validation", name) for name in VALIDATION_PRODUCTS]
     out.append(results(VALIDATION_FIGURES[0]))
     out += [results(VALIDATION_FIGURES[1].format(experiment=e)) for e in experiments()]
+    out += trend_figure_products()
+    return out
+
+
+# ------------------------------------------------- Figures 9 and 10 (docs/results.md)
+def trend_map_period():
+    """The change period of Figure 9's maps: CR when config trends.periods has it, else the
+    longest period (the first of equally long ones)."""
+    periods = config["trends"]["periods"]
+    if "CR" in periods:
+        return "CR"
+    return max(periods, key=lambda k: periods[k][1] - periods[k][0])
+
+
+def figure_map_year():
+    """The map year of Figure 10: CaliMAP's calibration map_year when configured, else
+    truth.map_year (2010 in the paper)."""
+    cali = config["calibration"]["experiments"].get("CaliMAP", {})
+    return int(cali.get("map_year", config["truth"]["map_year"]))
+
+
+def relative_to_calimap_wanted():
+    """Figure 10 needs CaliMAP and another experiment in the members table."""
+    return "CaliMAP" in experiments() and len(experiments()) > 1
+
+
+def trend_figure_products():
+    """Figure 9 of every experiment (PNG, SVG); Figure 10 and its numbers when wanted."""
+    out = [results(f"figures/fig9_{e}_trends.{ext}") for e in experiments()
+           for ext in ("png", "svg")]
+    if relative_to_calimap_wanted():
+        out += [results(f"figures/fig10_relative_to_calimap.{ext}") for ext in ("png", "svg")]
+        out.append(results("tables/fig10_relative_to_calimap.csv"))
     return out
 
 

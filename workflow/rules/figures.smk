@@ -174,3 +174,74 @@ rule plot_sensitivity:
         "{params.cmd} plot_sensitivity --ranking {input.ranking:q} --ivars {input.ivars:q}"
         " --cells {input.cells:q} --fig4 {output.fig4:q} --per-cell {output.per_cell:q}"
         " > {log} 2>&1"
+
+
+rule plot_trends:
+    input:
+        series=rules.trends.output.series,
+        trends=rules.trends.output.trends,
+        maps=rules.trends.output.maps,
+    output:
+        png=report(
+            results("figures/fig9_{experiment}_trends.png"),
+            caption="../report/fig9_trends.rst",
+            category="Trends",
+            subcategory="Figure 9",
+        ),
+        svg=results("figures/fig9_{experiment}_trends.svg"),
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
+        period=trend_map_period(),
+        members=lambda wildcards: experiment_members(wildcards.experiment),  # its caption
+    threads: 1
+    resources:
+        mem_mb=1000,
+    log:
+        "logs/figures/fig9_{experiment}_trends.log",
+    benchmark:
+        "benchmarks/out/figures/fig9_{experiment}_trends.tsv"
+    conda:
+        "../envs/noahperm.yaml"
+    shell:
+        "{params.cmd} plot_trends --series {input.series:q} --trends {input.trends:q}"
+        " --maps {input.maps:q} --experiment {wildcards.experiment:q}"
+        " --period {params.period:q} --out {output.png:q} {output.svg:q} > {log} 2>&1"
+
+
+rule plot_relative_to_calimap:
+    input:
+        series=expand(results("trends/{experiment}/series.csv"), experiment=experiments()),
+        trends=expand(results("trends/{experiment}/trends.csv"), experiment=experiments()),
+    output:
+        png=report(
+            results("figures/fig10_relative_to_calimap.png"),
+            caption="../report/fig10_relative_to_calimap.rst",
+            category="Trends",
+            subcategory="Figure 10",
+        ),
+        svg=results("figures/fig10_relative_to_calimap.svg"),
+        csv=report(
+            results("tables/fig10_relative_to_calimap.csv"),
+            caption="../report/fig10_table.rst",
+            category="Trends",
+            subcategory="Figure 10",
+        ),
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
+        year=figure_map_year(),
+        experiments=experiments(),  # its caption
+    threads: 1
+    resources:
+        mem_mb=1000,
+    log:
+        "logs/figures/fig10_relative_to_calimap.log",
+    benchmark:
+        "benchmarks/out/figures/fig10_relative_to_calimap.tsv"
+    conda:
+        "../envs/noahperm.yaml"
+    shell:
+        "{params.cmd} plot_relative_to_calimap --series {input.series:q}"
+        " --trends {input.trends:q} --year {params.year} --out {output.png:q} {output.svg:q}"
+        " --csv {output.csv:q} > {log} 2>&1"

@@ -107,7 +107,8 @@ rule sensitivity_analyse:
         chunks=expand(results("sensitivity/chunks/chunk_{chunk}.csv"), chunk=SENS_CHUNKS),
     output:
         ivars=results("sensitivity/ivars.csv"),
-        ranking=results("sensitivity/ranking.csv"),
+        ranking=report(results("sensitivity/ranking.csv"),
+                       caption="../report/sensitivity_ranking.rst", category="Sensitivity"),
         selected=results("sensitivity/selected.json"),
         responses=results("sensitivity/responses.csv"),
     params:

@@ -37,8 +37,10 @@ rule table3:
         series=expand(results("trends/{experiment}/series.csv"), experiment=experiments()),
         trends=expand(results("trends/{experiment}/trends.csv"), experiment=experiments()),
     output:
-        csv=results("tables/table3.csv"),
-        md=results("tables/table3.md"),
+        csv=report(results("tables/table3.csv"), caption="../report/table3.rst",
+                   category="Trends", subcategory="Table 3"),
+        md=report(results("tables/table3.md"), caption="../report/table3.rst",
+                  category="Trends", subcategory="Table 3"),
     params:
         cmd=NOAHPERM,
         code=code("trends"),  # its stage's code version

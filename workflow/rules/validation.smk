@@ -31,8 +31,10 @@ rule validate:
         observed=rules.observed_variables.output[0],
         permafrost=[results(f"{e}/{m}/permafrost.zarr") for e, m in members()],
     output:
-        metrics=results("validation/metrics.csv"),
-        ranking=results("validation/ranking.csv"),
+        metrics=report(results("validation/metrics.csv"),
+                       caption="../report/validation_metrics.rst", category="Validation"),
+        ranking=report(results("validation/ranking.csv"),
+                       caption="../report/validation_ranking_table.rst", category="Validation"),
         pairs=results("validation/pairs.csv"),
     params:
         cmd=NOAHPERM,

@@ -97,3 +97,43 @@ def run_plot_sensitivity(args: argparse.Namespace) -> int:
     rank_heatmap(args.ranking, args.cells, args.fig4)
     ivars_per_cell(args.ivars, args.cells, args.per_cell)
     return 0
+
+
+def add_plot_trends(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--series", type=Path, required=True, metavar="CSV",
+                   help="results/trends/<experiment>/series.csv (rule trends)")
+    p.add_argument("--trends", type=Path, required=True, metavar="CSV",
+                   help="results/trends/<experiment>/trends.csv (rule trends)")
+    p.add_argument("--maps", type=Path, required=True, metavar="ZARR",
+                   help="results/trends/<experiment>/trend_maps.zarr (rule trends)")
+    p.add_argument("--experiment", required=True, help="the experiment (figure title)")
+    p.add_argument("--period", default="CR",
+                   help="change period of the maps (a name of config trends.periods)")
+    p.add_argument("--out", type=Path, nargs="+", required=True, metavar="FILE",
+                   help="figure files to write (.png, .svg, .pdf)")
+
+
+def run_plot_trends(args: argparse.Namespace) -> int:
+    from noahperm.figures.thermal_trends import make_figure
+
+    make_figure(args.series, args.trends, args.maps, args.experiment, args.period, args.out)
+    return 0
+
+
+def add_plot_relative_to_calimap(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--series", type=Path, nargs="+", required=True, metavar="CSV",
+                   help="every experiment's results/trends/<experiment>/series.csv")
+    p.add_argument("--trends", type=Path, nargs="+", required=True, metavar="CSV",
+                   help="every experiment's results/trends/<experiment>/trends.csv")
+    p.add_argument("--year", type=int, required=True,
+                   help="the map year [a] (config truth.map_year; 2010 in the paper)")
+    p.add_argument("--out", type=Path, nargs="+", required=True, metavar="FILE",
+                   help="figure files to write (.png, .svg, .pdf)")
+    p.add_argument("--csv", type=Path, required=True, help="the plotted numbers to write")
+
+
+def run_plot_relative_to_calimap(args: argparse.Namespace) -> int:
+    from noahperm.figures.relative_to_calimap import make_figure
+
+    make_figure(args.series, args.trends, args.year, args.out, csv=args.csv)
+    return 0
