@@ -31,7 +31,7 @@ STAGE_SOURCES = {
     "simulation": ("kernel", "model", "simulation"),
     "truth": ("kernel", "model", "simulation", "demo_world/truth", "diagnostics/permafrost.py"),
     "diagnostics": ("diagnostics",),
-    "figures": ("figures",),
+    "figures": ("figures", "trends/stats.py", "diagnostics/permafrost.py"),
     "trends": ("trends",),
     "validation": ("validation", "trends/stats.py", "trends/stage.py",
                    "diagnostics/permafrost.py", "inputs/observations"),
