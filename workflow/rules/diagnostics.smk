@@ -26,4 +26,4 @@ rule diagnose:
     shell:
         "{params.cmd} diagnose --annual {input.annual:q} --domain {input.domain:q}"
         " --forcing {input.forcing:q} --out {output.permafrost:q} --area {output.area:q}"
-        " --means {output.means:q} > {log} 2>&1"
+        " --means {output.means:q} --threads {threads} > {log} 2>&1"

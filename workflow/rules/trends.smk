@@ -29,7 +29,8 @@ rule trends:
     shell:
         "{params.cmd} trends --experiment {wildcards.experiment:q} --area {input.area:q}"
         " --means {input.means:q} --permafrost {input.permafrost:q}"
-        " --out-dir {params.out_dir:q} --config-json {params.cfg:q} > {log} 2>&1"
+        " --out-dir {params.out_dir:q} --config-json {params.cfg:q} --threads {threads}"
+        " > {log} 2>&1"
 
 
 rule table3:

@@ -51,4 +51,5 @@ rule validate:
         "../envs/noahperm.yaml"
     shell:
         "{params.cmd} validate --observed {input.observed:q} {params.members}"
-        " --out-dir {params.out_dir:q} --config-json {params.cfg:q} > {log} 2>&1"
+        " --out-dir {params.out_dir:q} --config-json {params.cfg:q} --threads {threads}"
+        " > {log} 2>&1"
