@@ -20,10 +20,9 @@ def add_trends(p: argparse.ArgumentParser) -> None:
                    help="writes series.csv, trends.csv and trend_maps.zarr here")
     p.add_argument("--config-json", default="{}",
                    help="the trends config section as JSON (periods, confidence, ...)")
-    p.add_argument("--threads", type=int, default=1,
-                   help="dask threads (the blocks of cells run in parallel)")
     p.add_argument("--chunk-cells", type=int, default=None, metavar="N",
-                   help="cells per block (default: noahperm.core.chunked.CELL_CHUNK)")
+                   help="cells per block (default: noahperm.core.chunked.CELL_CHUNK); the "
+                   "common --threads are the dask threads that run the blocks")
 
 
 def run_trends(args: argparse.Namespace) -> int:
@@ -40,7 +39,7 @@ def run_trends(args: argparse.Namespace) -> int:
 def _chunking(args: argparse.Namespace) -> dict:
     from noahperm.core.chunked import CELL_CHUNK
 
-    return {"chunk_cells": args.chunk_cells or CELL_CHUNK, "threads": args.threads}
+    return {"chunk_cells": args.chunk_cells or CELL_CHUNK, "threads": args.threads or 1}
 
 
 def add_table3(p: argparse.ArgumentParser) -> None:

@@ -35,10 +35,9 @@ def add_validate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out-dir", type=Path, required=True,
                    help="writes metrics.csv, ranking.csv and pairs.csv here")
     p.add_argument("--config-json", default="{}", help="the validation config section as JSON")
-    p.add_argument("--threads", type=int, default=1,
-                   help="dask threads (the blocks of cells run in parallel)")
     p.add_argument("--chunk-cells", type=int, default=None, metavar="N",
-                   help="cells per block (default: noahperm.core.chunked.CELL_CHUNK)")
+                   help="cells per block (default: noahperm.core.chunked.CELL_CHUNK); the "
+                   "common --threads are the dask threads that run the blocks")
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -51,5 +50,5 @@ def run_validate(args: argparse.Namespace) -> int:
         experiments.setdefault(e, []).append(Path(store))
     run(args.observed, experiments, args.out_dir, cfg.get("exclude_sites", {}),
         cfg.get("min_rate_years", 5), chunk_cells=args.chunk_cells or CELL_CHUNK,
-        threads=args.threads)
+        threads=args.threads or 1)
     return 0
