@@ -155,7 +155,6 @@ def write_members(work: Path, nmember: int, chunk_cells: int) -> list[Path]:
     stage's products of the synthetic run, perturbed per member (ALT, DZAA +- 5 %, the
     temperatures +- 0.3 K, a few cell-years missing) and MAAT added; written as diagnose
     writes them, one block of cells at a time."""
-    import xarray as xr
 
     from noahperm.core.chunked import cell_encoding, open_by_cell
     from noahperm.core.variables import attrs
@@ -339,18 +338,19 @@ def layouts(annual: Path, chunk_cells: int = 1024) -> list[dict]:
             shutil.rmtree(p, ignore_errors=True)
             enc = {v: {"chunks": chunks, "compressors": (codec,)} for v in names}
             t0 = time.perf_counter()
-            src.chunk({"cell": min(ncell, 8 * chunk_cells), "year": -1, "layer": -1}).to_zarr(
-                p, mode="w", consolidated=True, encoding=enc)
+            dask_chunks = {"cell": min(ncell, chunks[0] * max(1, 8192 // chunks[0])),
+                           "year": chunks[1], "layer": -1}
+            src.chunk(dask_chunks).to_zarr(p, mode="w", consolidated=True, encoding=enc)
             tw = time.perf_counter() - t0
             ds = xr.open_zarr(p, consolidated=True, chunks=None)
             t0 = time.perf_counter()
             for v in names[:3]:
-                ds[v][:chunk_cells].values
+                ds[v][:chunk_cells].load()
             tb = time.perf_counter() - t0
             ds = xr.open_zarr(p, consolidated=True, chunks=None)
             t0 = time.perf_counter()
             for v in names[:3]:
-                ds[v][:, nyear // 2].values
+                ds[v][:, nyear // 2].load()
             ty = time.perf_counter() - t0
             size = sum(du(p / v) for v in names)
             rows.append({"layout": label, "MB": size / 2**20,
