@@ -234,10 +234,11 @@ def print_table(rows, kernel_us, cells, nodes, cores) -> None:
     store = 0.0
     for r in rows:
         steps = r["column_steps"]
+        peak = f"{r['peak_MB']:,.0f}" if r["peak_MB"] else "-"
         print(f"{r['stage']:34s} {r['jobs']:5d} {r['threads']:4d} "
               f"{rng(steps, '{:.2e}') if steps[1] else '-':>21s} "
               f"{rng(r['core_hours'], '{:,.1f}'):>17s} "
-              f"{f'{r[\'peak_MB\']:,.0f}' if r['peak_MB'] else '-':>11s} "
+              f"{peak:>11s} "
               f"{r['storage_GB']:10,.2f} {rng(r['wall_h'], '{:,.2f}'):>13s}")
         for i in (0, 1):
             tot[i] += r["core_hours"][i]
