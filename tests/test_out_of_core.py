@@ -135,3 +135,20 @@ def test_the_benchmark_runs_and_prints(capsys):
         assert "peak RSS" in line and "MB" in line
         rss = float(line.split("peak RSS")[1].split("MB")[0])
         assert 20 < rss < 2048  # a real process's resident memory, in MB
+
+
+def test_an_annual_store_without_tmin_is_refused(run, tmp_path):
+    from noahperm.core.errors import InputError
+    from noahperm.core.zarrio import atomic_zarr
+    from noahperm.diagnostics.stage import diagnose
+
+    work, _ = run
+    ds = open_complete(work / "annual.zarr").drop_vars("TMIN")
+    for v in ds.variables.values():
+        v.encoding = {}
+    with atomic_zarr(tmp_path / "annual.zarr", product="annual", fsync=False) as t:
+        ds.to_zarr(t, mode="w", consolidated=False)
+    with pytest.raises(InputError, match="TMIN"):
+        diagnose(tmp_path / "annual.zarr", work / "domain.zarr", tmp_path / "pf.zarr",
+                 tmp_path / "a.csv", tmp_path / "m.csv")
+    assert not (tmp_path / "pf.zarr").exists()

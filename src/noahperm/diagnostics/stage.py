@@ -130,12 +130,17 @@ def diagnose(annual_path, domain_path, out_zarr, area_csv, means_csv, forcing_pa
     the forcing, MAAT), area.csv (per year: permafrost, SFG and unfrozen area [km2]) and
     regional_means.csv (:func:`noahperm.diagnostics.regional.tables`), computed block by block
     of ``block_cells`` cells on ``threads`` dask threads."""
+    from noahperm.core.errors import InputError
     from noahperm.core.fileio import write_csv
     from noahperm.core.zarrio import atomic_zarr, open_complete
 
     with dask_threads(threads):
         ann = open_by_cell(annual_path, product="annual", chunk_cells=block_cells,
                            variables=("TMIN", "TMAX", "TMEAN"))
+        missing = [v for v in ("TMIN", "TMAX", "TMEAN") if v not in ann]
+        if missing or ann["TMIN"].dims != ("cell", "year", "layer"):
+            raise InputError("needs TMIN, TMAX, TMEAN (cell, year, layer)", path=annual_path,
+                             field=", ".join(missing) or "dimensions")
         dom = open_complete(domain_path, product="domain")
         cells = ann["cell"].values
         area = dom["area"].values[np.searchsorted(dom["cell"].values, cells)].astype(float)
