@@ -19,7 +19,7 @@ rule trends:
         out_dir=parent_of_output,
     threads: 1
     resources:
-        mem_mb=2000,  # the members' per-cell fields of one variable at a time, summed
+        mem_mb=1000,  # blocks of cells of every member: 285 MB at 25,000 cells, 13 members
     log:
         "logs/trends/{experiment}.log",
     benchmark:

@@ -42,7 +42,7 @@ rule validate:
         out_dir=parent_of_output,
     threads: 1
     resources:
-        mem_mb=2000,  # one experiment's per-cell fields at a time
+        mem_mb=1000,  # the sites' blocks of cells: 207 MB for 40 stores of 25,000 cells
     log:
         "logs/validation/validate.log",
     benchmark:
