@@ -76,6 +76,18 @@ MB_SMALL_JOB = 300.0
 BYTES_TREND_MAPS_CELL = 6 * 2 * 3 * 8.0
 
 
+#: The result stages that bench_out_of_core.py measures: name -> (its jobs: "members",
+#: "experiments" or "one"; how its time scales: "cells" (x years), "cells_members" (x years
+#: x members) or "none"; bytes of its store per cell-year; per cell; note). A new stage of the
+#: benchmark is one entry here.
+RESULT_STAGES = {
+    "diagnose": ("members", "cells", BYTES_PERMAFROST_CELL_YEAR, 0.0, "per member"),
+    "trends": ("experiments", "cells_members", 0.0, BYTES_TREND_MAPS_CELL,
+               "per experiment, its members"),
+    "validate": ("one", "none", 0.0, 0.0, "all members at the sites' cells (not scaled)"),
+}
+
+
 def _paper_dag_module():
     spec = importlib.util.spec_from_file_location("test_paper_config",
                                                   REPO / "tests/test_paper_config.py")
@@ -197,18 +209,18 @@ def project(cfg: dict, cells: int, map_cells: int, kernel_us: float, stages: lis
             f"{iters} evaluations x {n:,} cells x {y} years")
     # result stages: measured by bench_out_of_core, scaled -------------------------------
     by = {r["stage"]: r for r in stages}
-    for name, jobs, scale, storage, note in (
-            ("diagnose", members, cells * nyear, members * cells * nyear
-             * BYTES_PERMAFROST_CELL_YEAR, "per member"),
-            ("trends", 1 + nexp, cells * nyear * int(cal["members"]), (1 + nexp) * cells * BYTES_TREND_MAPS_CELL,
-             "per experiment, its members"),
-            ("validate", 1, None, 1e6, "all members at the sites' cells")):
+    counts = {"members": members, "experiments": 1 + nexp, "one": 1}
+    for name, (jobs_of, scaling, bytes_cell_year, bytes_cell, note) in RESULT_STAGES.items():
         r = by.get(name)
         if r is None:
             continue
-        base = r["cells"] * r["years"] * (r["members"] if name == "trends" else 1)
-        f = scale / base if scale is not None else 1.0
+        jobs = counts[jobs_of]
+        f = {"cells": cells * nyear / (r["cells"] * r["years"]),
+             "cells_members": cells * nyear * int(cal["members"])
+             / (r["cells"] * r["years"] * r["members"]),
+             "none": 1.0}[scaling]
         sec = r["seconds"] * r["threads"] * f * jobs  # core-seconds of the stage
+        storage = jobs * cells * (bytes_cell_year * nyear + bytes_cell)
         add(name, jobs, r["threads"], 0, r["peak_rss_MB"], storage,
             f"{note}; measured {r['seconds']:.1f} s at {r['cells']:,} cells x "
             f"{r['years']} years, x {f:.2g}", seconds=(sec, sec))
