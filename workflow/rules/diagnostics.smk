@@ -16,7 +16,7 @@ rule diagnose:
         code=code("diagnostics"),  # its stage's code version
     threads: 1
     resources:
-        mem_mb=2000,  # one block of annual aggregates; per-cell results of the whole domain
+        mem_mb=1000,  # blocks of 1024 cells per thread: 373 MB at 25,000 cells (docs/scale.md)
     log:
         "logs/{experiment}/{member}/diagnose.log",
     benchmark:
@@ -26,4 +26,4 @@ rule diagnose:
     shell:
         "{params.cmd} diagnose --annual {input.annual:q} --domain {input.domain:q}"
         " --forcing {input.forcing:q} --out {output.permafrost:q} --area {output.area:q}"
-        " --means {output.means:q} > {log} 2>&1"
+        " --means {output.means:q} --threads {threads} > {log} 2>&1"

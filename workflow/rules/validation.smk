@@ -44,7 +44,7 @@ rule validate:
         out_dir=parent_of_output,
     threads: 1
     resources:
-        mem_mb=2000,  # one experiment's per-cell fields at a time
+        mem_mb=1000,  # the sites' blocks of cells: 207 MB for 40 stores of 25,000 cells
     log:
         "logs/validation/validate.log",
     benchmark:
@@ -53,4 +53,5 @@ rule validate:
         "../envs/noahperm.yaml"
     shell:
         "{params.cmd} validate --observed {input.observed:q} {params.members}"
-        " --out-dir {params.out_dir:q} --config-json {params.cfg:q} > {log} 2>&1"
+        " --out-dir {params.out_dir:q} --config-json {params.cfg:q} --threads {threads}"
+        " > {log} 2>&1"

@@ -19,10 +19,14 @@ def add_diagnose(p: argparse.ArgumentParser) -> None:
                    help="permafrost and seasonally frozen ground area per year to write")
     p.add_argument("--means", type=Path, required=True, metavar="CSV",
                    help="regional means per year to write")
+    p.add_argument("--chunk-cells", type=int, default=None, metavar="N",
+                   help="cells per block (default: noahperm.core.chunked.CELL_CHUNK); the "
+                   "common --threads are the dask threads that run the blocks")
 
 
 def run_diagnose(args: argparse.Namespace) -> int:
-    from noahperm.diagnostics.stage import diagnose
+    from noahperm.diagnostics.stage import BLOCK_CELLS, diagnose
 
-    diagnose(args.annual, args.domain, args.out, args.area, args.means, args.forcing)
+    diagnose(args.annual, args.domain, args.out, args.area, args.means, args.forcing,
+             block_cells=args.chunk_cells or BLOCK_CELLS, threads=args.threads or 1)
     return 0

@@ -1,32 +1,41 @@
-"""Stage ``diagnose``: the permafrost diagnostics of one run, streamed by block of cells.
+"""Stage ``diagnose``: the permafrost diagnostics of one run, out of core, by block of cells.
 
 Reads a run's ``annual.zarr`` (per cell, year and layer: annual minimum, maximum and mean soil
-temperature) block by block of cells, computes :func:`noahperm.diagnostics.permafrost.
-permafrost_variables` per block and, with the forcing cache, the mean annual air temperature
-(MAAT) of the same block; the per-cell results (a few bytes per cell-year) are gathered and
-written as ``permafrost.zarr``, and the per-year area and regional-mean tables are computed
-from them. Peak memory is one block of aggregates (``block_cells`` x years x layers) plus one
-block-year of forcing, independent of the number of cells.
+temperature) lazily with xarray and dask in blocks of ``chunk_cells`` cells
+(:func:`noahperm.core.chunked.open_by_cell`); per block, :func:`noahperm.diagnostics.permafrost.
+permafrost_variables` and, with the forcing cache, the mean annual air temperature (MAAT) of the
+same cells. The blocks stream into ``permafrost.zarr`` (chunked by the same blocks of cells);
+the per-year area and regional-mean tables are then sums over the blocks of that store
+(:mod:`noahperm.diagnostics.regional`). Peak memory is a few blocks of aggregates
+(``chunk_cells`` x years x layers per variable, one per dask thread) plus one block-year of
+forcing, independent of the number of cells (``benchmarks/bench_out_of_core.py``).
+
+Each cell's values depend on that cell alone, so the store does not depend on the block size
+or the threads (bitwise); the tables are sums over blocks, added in block order: to round-off
+the same for any block size, bitwise the same for any number of threads.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from noahperm.diagnostics.permafrost import (
-    PERMAFROST,
-    SFG,
-    T0,
-    UNDEFINED,
-    UNFROZEN,
-    class_area,
-    permafrost_variables,
-    regional_mean,
-)
+from noahperm.core.chunked import CELL_CHUNK, cell_encoding, dask_threads, open_by_cell
 from noahperm.diagnostics.permafrost import __doc__ as DEFINITIONS
+from noahperm.diagnostics.permafrost import permafrost_variables
+from noahperm.diagnostics.regional import (  # noqa: F401  (regional_means: part of this API)
+    add_sums,
+    block_sums,
+    classified_years,
+    regional_means,
+    tables,
+)
 
-BLOCK_CELLS = 512  # cells per block [-]
+BLOCK_CELLS = CELL_CHUNK  # cells per block [-]
+#: Variables of permafrost_variables, in the store's order, and their stored dtypes.
+DIAG_DTYPES = {"class": np.int8, "ALT": np.float64, "TTOP": np.float64, "DZAA": np.float64,
+               "DZAA_below": np.bool_, "MAGT": np.float64, "GT10m": np.float64,
+               "talik": np.bool_}
+
 
 def _blocks(n: int, size: int):
     return [slice(a, min(a + size, n)) for a in range(0, n, size)]
@@ -49,89 +58,97 @@ def annual_air_temperature(forcing_path, cells, years, block_cells: int = BLOCK_
     return out
 
 
-def diagnose(annual_path, domain_path, out_zarr, area_csv, means_csv, forcing_path=None,
-             block_cells: int = BLOCK_CELLS) -> None:
-    """permafrost.zarr (per cell and year: class, ALT, TTOP, DZAA, MAGT, GT10m, talik and, with
-    the forcing, MAAT), area.csv (per year: permafrost, SFG and unfrozen area [km2]) and
-    regional_means.csv (:func:`regional_means`)."""
+def _diagnose_block(tmin, tmax, tmean, depth):
+    """One block's permafrost variables stacked (nvar, ncell, nyear) as float64 (exact for
+    the class and the flags)."""
+    part = permafrost_variables(tmin, tmax, tmean, depth)
+    return np.stack([np.asarray(part[k], dtype=np.float64) for k in DIAG_DTYPES])
+
+
+def _maat_block(cells, forcing_path, years):
+    return annual_air_temperature(forcing_path, cells, years, block_cells=max(1, cells.size))
+
+
+def permafrost_dataset(ann, area, forcing_path=None):
+    """The per-cell and per-year diagnostics of a run as a lazy (dask) dataset, one task per
+    block of cells of ``ann`` (an ``annual.zarr`` opened by :func:`open_by_cell`)."""
+    import dask.array as da
     import xarray as xr
 
-    from noahperm.core.fileio import write_csv
     from noahperm.core.variables import attrs
+
+    cells, years = ann["cell"].values, ann["year"].values
+    depth = ann["depth"].values
+    tmin, tmax, tmean = (ann[v].data for v in ("TMIN", "TMAX", "TMEAN"))
+    stacked = da.map_blocks(_diagnose_block, tmin, tmax, tmean, depth=depth, drop_axis=2,
+                            new_axis=0, dtype=np.float64,
+                            chunks=((len(DIAG_DTYPES),), tmin.chunks[0], (years.size,)))
+    data = {k: (("cell", "year"), stacked[i].astype(dt), attrs(k, "permafrost"))
+            for i, (k, dt) in enumerate(DIAG_DTYPES.items())}
+    if forcing_path is not None:
+        cell_blocks = da.from_array(cells, chunks=(tmin.chunks[0],))
+        maat = da.map_blocks(_maat_block, cell_blocks, forcing_path=str(forcing_path),
+                             years=years, new_axis=1, dtype=np.float64,
+                             chunks=(tmin.chunks[0], (years.size,)))
+        data["MAAT"] = (("cell", "year"), maat, attrs("MAAT", "permafrost"))
+    return xr.Dataset(
+        data,
+        coords={"cell": ("cell", cells, attrs("cell", "permafrost")),
+                "year": ("year", years, attrs("year", "permafrost")),
+                "lat": ("cell", ann["lat"].values, attrs("lat", "permafrost")),
+                "lon": ("cell", ann["lon"].values, attrs("lon", "permafrost")),
+                "area": ("cell", np.asarray(area, float), attrs("area", "permafrost"))},
+        attrs={"definitions": DEFINITIONS.split("Definitions")[1].strip()[:2000]})
+
+
+def region_tables(pf_ds):
+    """(area table, regional-means table) of a permafrost dataset opened by block of cells
+    (:func:`open_by_cell`): the classified years first, then each block's partial sums
+    (one dask task a block), added in block order."""
+    import dask
+
+    from noahperm.diagnostics.permafrost import UNDEFINED
+
+    names = ["class", "DZAA_below", *[k for k in ("ALT", "TTOP", "DZAA", "MAGT", "GT10m",
+                                                  "MAAT") if k in pf_ds]]
+    years = pf_ds["year"].values
+    area = pf_ds["area"].values
+    classified = np.asarray((pf_ds["class"] != UNDEFINED).any("cell").values)
+    starts = np.cumsum((0,) + pf_ds["class"].data.chunks[0])
+    parts = [dask.delayed(block_sums)({k: pf_ds[k].data.blocks[b] for k in names},
+                                      area[starts[b]:starts[b + 1]], classified)
+             for b in range(len(starts) - 1)]
+    total = None
+    for part in dask.compute(*parts):
+        total = add_sums(total, part)
+    return tables(total, years, classified)
+
+
+def diagnose(annual_path, domain_path, out_zarr, area_csv, means_csv, forcing_path=None,
+             block_cells: int = BLOCK_CELLS, threads: int = 1) -> None:
+    """permafrost.zarr (per cell and year: class, ALT, TTOP, DZAA, MAGT, GT10m, talik and, with
+    the forcing, MAAT), area.csv (per year: permafrost, SFG and unfrozen area [km2]) and
+    regional_means.csv (:func:`noahperm.diagnostics.regional.tables`), computed block by block
+    of ``block_cells`` cells on ``threads`` dask threads."""
+    from noahperm.core.errors import InputError
+    from noahperm.core.fileio import write_csv
     from noahperm.core.zarrio import atomic_zarr, open_complete
 
-    ann = open_complete(annual_path, product="annual")
-    dom = open_complete(domain_path, product="domain")
-    cells = ann["cell"].values
-    pos = np.searchsorted(dom["cell"].values, cells)
-    area = dom["area"].values[pos].astype(float)
-    years = ann["year"].values
-    depth = ann["depth"].values
-    out: dict[str, np.ndarray] = {}
-    for sl in _blocks(cells.size, block_cells):
-        part = permafrost_variables(ann["TMIN"][sl].values, ann["TMAX"][sl].values,
-                                    ann["TMEAN"][sl].values, depth)
-        for k, v in part.items():
-            if k not in out:
-                out[k] = np.empty((cells.size,) + v.shape[1:], dtype=v.dtype)
-            out[k][sl] = v
-    if forcing_path is not None:
-        out["MAAT"] = annual_air_temperature(forcing_path, cells, years, block_cells)
-    data = {k: (("cell", "year"), v, attrs(k, "permafrost")) for k, v in out.items()}
-    ds = xr.Dataset(data, coords={"cell": ("cell", cells, attrs("cell", "permafrost")),
-                                  "year": ("year", years, attrs("year", "permafrost")),
-                                  "lat": ("cell", ann["lat"].values, attrs("lat", "permafrost")),
-                                  "lon": ("cell", ann["lon"].values, attrs("lon", "permafrost")),
-                                  "area": ("cell", area, attrs("area", "permafrost"))},
-                    attrs={"definitions": DEFINITIONS.split("Definitions")[1].strip()[:2000]})
-    ds["class"] = ds["class"].astype(np.int8)
-    with atomic_zarr(out_zarr, product="permafrost") as tmp:
-        ds.to_zarr(tmp, mode="w", consolidated=False)
-    cls = out["class"]
-    table = pd.DataFrame({
-        "year": years,
-        "permafrost_area_km2": class_area(cls, area, PERMAFROST),
-        "sfg_area_km2": class_area(cls, area, SFG),
-        "unfrozen_area_km2": class_area(cls, area, UNFROZEN),
-    })
-    write_csv(table, area_csv)
-    write_csv(regional_means(out, area, years), means_csv)
-
-
-def regional_means(out: dict[str, np.ndarray], area: np.ndarray, years) -> pd.DataFrame:
-    """The regional-means table (one row per year) from the per-(cell, year) variables.
-
-    Averaging over the cells that are permafrost in each year lets the averaging set change
-    from year to year (cells thaw out of it, DZAA leaves the column), which makes trend
-    artefacts; so each permafrost variable is reported twice, labelled:
-
-    - ``<var>``: area-weighted mean over the cells that are permafrost in that year (and where
-      the variable is defined: DZAA and MAGT need the DZAA within the column);
-    - ``<var>_fixed``: over one fixed set of cells for all years: cells that are permafrost,
-      with the variable defined, in every classified year (``n_fixed_<var>`` of them).
-
-    Also ``n_permafrost`` (cells), ``DZAA_below_fraction`` (share of that year's permafrost
-    cells whose DZAA lies below the column) and ``MAAT_degC`` (all cells).
-    """
-    cls = out["class"]
-    pf = cls == PERMAFROST
-    classified = (cls != UNDEFINED).any(axis=0)  # years with a class (not the first)
-    means = {"year": np.asarray(years), "n_permafrost": pf.sum(axis=0)}
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means["DZAA_below_fraction"] = np.where(
-            pf.any(axis=0), (pf & out["DZAA_below"]).sum(axis=0) / pf.sum(axis=0), np.nan)
-    for k in ("ALT", "TTOP", "DZAA", "MAGT", "GT10m"):
-        v = out[k]
-        if k in ("TTOP", "MAGT", "GT10m"):
-            v = v - T0
-        name = k + ("_m" if k in ("ALT", "DZAA") else "_degC")
-        in_set = pf & np.isfinite(v)
-        means[name] = regional_mean(np.where(in_set, v, np.nan), area)
-        fixed = in_set[:, classified].all(axis=1) if classified.any() else \
-            np.zeros(cls.shape[0], bool)
-        fixed_mean = regional_mean(np.where(fixed[:, None], v, np.nan), area)
-        means[name + "_fixed"] = np.where(classified, fixed_mean, np.nan)
-        means["n_fixed_" + k] = np.full(len(years), int(fixed.sum()))
-    if "MAAT" in out:
-        means["MAAT_degC"] = regional_mean(out["MAAT"] - T0, area)
-    return pd.DataFrame(means)
+    with dask_threads(threads):
+        ann = open_by_cell(annual_path, product="annual", chunk_cells=block_cells,
+                           variables=("TMIN", "TMAX", "TMEAN"))
+        missing = [v for v in ("TMIN", "TMAX", "TMEAN") if v not in ann]
+        if missing or ann["TMIN"].dims != ("cell", "year", "layer"):
+            raise InputError("needs TMIN, TMAX, TMEAN (cell, year, layer)", path=annual_path,
+                             field=", ".join(missing) or "dimensions")
+        dom = open_complete(domain_path, product="domain")
+        cells = ann["cell"].values
+        area = dom["area"].values[np.searchsorted(dom["cell"].values, cells)].astype(float)
+        ds = permafrost_dataset(ann, area, forcing_path)
+        with atomic_zarr(out_zarr, product="permafrost") as tmp:
+            ds.to_zarr(tmp, mode="w", consolidated=False,
+                       encoding=cell_encoding(ds, block_cells))
+        stored = open_by_cell(out_zarr, product="permafrost", chunk_cells=block_cells)
+        area_table, means = region_tables(stored)
+    write_csv(area_table, area_csv)
+    write_csv(means, means_csv)

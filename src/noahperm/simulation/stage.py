@@ -100,6 +100,16 @@ def annual_dataset(res: S.TransientResult, domain, cell_ids, sld, info) -> xr.Da
     return xr.Dataset(data, coords=coords, attrs=info)
 
 
+def annual_encoding(ds) -> dict:
+    """Zarr encoding of ``annual.zarr``: chunks of :data:`~noahperm.core.chunked.CELL_CHUNK`
+    cells x every year x every layer (the diagnose stage reads it by block of cells), Blosc
+    Zstandard with a byte shuffle (:func:`~noahperm.core.chunked.shuffled_zstd`;
+    docs/scale.md)."""
+    from noahperm.core.chunked import CELL_CHUNK, cell_encoding, shuffled_zstd
+
+    return cell_encoding(ds, CELL_CHUNK, compressor=shuffled_zstd())
+
+
 def observation_probes(obs_path, cell_ids):
     """(probes table: site, depth_m, cell, column; unique columns) of the observation sites that
     lie in simulated cells."""
@@ -204,7 +214,7 @@ def run_transient(cfg: Mapping, domain_path, forcing_path, params_path, spinup_s
     out_dir = Path(out_dir)
     ds = annual_dataset(res, domain, cell_ids, sld, info)
     with atomic_zarr(out_dir / "annual.zarr", product="annual", marker_info=info) as tmp:
-        ds.to_zarr(tmp, mode="w", consolidated=False)
+        ds.to_zarr(tmp, mode="w", consolidated=False, encoding=annual_encoding(ds))
     ds = sites_dataset(res, probes, daily_cols, sld, info, offset)
     with atomic_zarr(out_dir / "sites.zarr", product="sites", marker_info=info) as tmp:
         ds.to_zarr(tmp, mode="w", consolidated=False)

@@ -20,6 +20,9 @@ def add_trends(p: argparse.ArgumentParser) -> None:
                    help="writes series.csv, trends.csv and trend_maps.zarr here")
     p.add_argument("--config-json", default="{}",
                    help="the trends config section as JSON (periods, confidence, ...)")
+    p.add_argument("--chunk-cells", type=int, default=None, metavar="N",
+                   help="cells per block (default: noahperm.core.chunked.CELL_CHUNK); the "
+                   "common --threads are the dask threads that run the blocks")
 
 
 def run_trends(args: argparse.Namespace) -> int:
@@ -28,8 +31,15 @@ def run_trends(args: argparse.Namespace) -> int:
     cfg = config_json(args.config_json)
     run(args.experiment, args.area, args.means, args.permafrost, args.out_dir,
         periods=cfg.get("periods"), level=cfg.get("confidence", 0.95),
-        min_fraction=cfg.get("min_valid_fraction", 0.8), min_years=cfg.get("min_years", 4))
+        min_fraction=cfg.get("min_valid_fraction", 0.8), min_years=cfg.get("min_years", 4),
+        **_chunking(args))
     return 0
+
+
+def _chunking(args: argparse.Namespace) -> dict:
+    from noahperm.core.chunked import CELL_CHUNK
+
+    return {"chunk_cells": args.chunk_cells or CELL_CHUNK, "threads": args.threads or 1}
 
 
 def add_table3(p: argparse.ArgumentParser) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from noahperm.core.chunked import CELL_CHUNK, dask_threads, open_by_cell
 from noahperm.core.errors import InputError
 from noahperm.trends.stats import DEFAULT_PERIODS, mean_ci, mk_batch, period_trends
 
@@ -105,14 +106,19 @@ def cell_trends(stack: np.ndarray, years, periods=None, min_fraction: float = 0.
     return slope, p
 
 
-def ensemble_fields(permafrost_stores, variables=tuple(MAP_VARIABLES)):
+def ensemble_fields(permafrost_stores, variables=tuple(MAP_VARIABLES),
+                    chunk_cells: int = CELL_CHUNK):
     """Per-cell ensemble means (nanmean over members) of ``variables`` of the members'
-    permafrost.zarr: (dict var -> (ncell, nyear), coords dataset of the first member)."""
-    from noahperm.core.zarrio import open_complete
+    permafrost.zarr, lazy: (dict var -> dask array (ncell, nyear) in blocks of ``chunk_cells``
+    cells, coords dataset of the first member). Members are added one after the other, as
+    float64, so a cell's mean is bitwise the same for any block size; computing a block reads
+    that block of every member only."""
+    import dask.array as da
 
     sums, counts, first = {}, {}, None
     for path in permafrost_stores:
-        ds = open_complete(path, product="permafrost")
+        ds = open_by_cell(path, product="permafrost", chunk_cells=chunk_cells,
+                          variables=variables)
         if first is None:
             first = ds
         elif not (np.array_equal(ds["cell"].values, first["cell"].values)
@@ -122,17 +128,29 @@ def ensemble_fields(permafrost_stores, variables=tuple(MAP_VARIABLES)):
         for v in variables:
             if v not in ds:
                 continue
-            a = ds[v].values.astype(float)
-            ok = np.isfinite(a)
-            sums[v] = sums.get(v, 0.0) + np.where(ok, a, 0.0)
+            a = ds[v].data.astype(float)
+            ok = da.isfinite(a)
+            sums[v] = sums.get(v, 0.0) + da.where(ok, a, 0.0)
             counts[v] = counts.get(v, 0) + ok
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = {v: np.where(counts[v] > 0, sums[v] / np.maximum(counts[v], 1), np.nan)
-                 for v in sums}
+    means = {v: da.map_blocks(_mean_of_sums, sums[v], counts[v], dtype=np.float64)
+             for v in sums}
     return means, first
 
 
+def _mean_of_sums(total, count):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _cell_trends_block(field, years, periods, min_fraction):
+    return np.stack(cell_trends(field, years, periods, min_fraction))
+
+
 def trend_maps_dataset(means, coords_ds, periods, min_fraction):
+    """The trend maps (period x cell) of the per-cell ensemble means (:func:`ensemble_fields`,
+    numpy or dask arrays (ncell, nyear)), lazy: one task of :func:`cell_trends` per block of
+    cells (a cell's trend depends on that cell alone: bitwise the same for any block size)."""
+    import dask.array as da
     import xarray as xr
 
     from noahperm.core.zarrio import cf_attrs
@@ -140,11 +158,17 @@ def trend_maps_dataset(means, coords_ds, periods, min_fraction):
     years = coords_ds["year"].values
     data = {}
     for v, field in means.items():
-        slope, p = cell_trends(field, years, periods, min_fraction)
-        data[f"{v}_slope"] = (("period", "cell"), slope,
+        field = da.asarray(field)
+        if field.numblocks[1] != 1:
+            field = field.rechunk({1: -1})
+        both = da.map_blocks(_cell_trends_block, field, years=years, periods=periods,
+                             min_fraction=min_fraction, dtype=np.float64, drop_axis=1,
+                             new_axis=[0, 1],
+                             chunks=((2,), (len(periods),), field.chunks[0]))
+        data[f"{v}_slope"] = (("period", "cell"), both[0],
                               cf_attrs(f"{MAP_VARIABLES[v]} (10 a)-1",
                                        f"Sen's slope of the ensemble-mean {v} per decade"))
-        data[f"{v}_p"] = (("period", "cell"), p,
+        data[f"{v}_p"] = (("period", "cell"), both[1],
                           cf_attrs("1", f"Mann-Kendall two-sided p-value of the ensemble-mean {v}"))
     # Zarr v3 has no stable string type: periods are numbered, their names an attribute
     coords = {"period": ("period", np.arange(len(periods)),
@@ -162,9 +186,18 @@ def trend_maps_dataset(means, coords_ds, periods, min_fraction):
                       attrs={"title": "per-cell trends of the ensemble mean (Mann-Kendall, Sen)"})
 
 
+def map_encoding(ds) -> dict:
+    """Zarr encoding of a trend-map dataset: one chunk per period with every cell (a map is
+    read whole, a period at a time; docs/scale.md)."""
+    return {name: {"chunks": (1, var.shape[1])} for name, var in ds.data_vars.items()
+            if var.dims == ("period", "cell")}
+
+
 def run_trends(experiment: str, areas, means, stores, out_dir, periods=None,
-               level: float = 0.95, min_fraction: float = 0.8, min_years: int = 4) -> None:
-    """The ``trends`` rule: ``series.csv``, ``trends.csv``, ``trend_maps.zarr`` in out_dir."""
+               level: float = 0.95, min_fraction: float = 0.8, min_years: int = 4,
+               chunk_cells: int = CELL_CHUNK, threads: int = 1) -> None:
+    """The ``trends`` rule: ``series.csv``, ``trends.csv``, ``trend_maps.zarr`` in out_dir
+    (the maps computed by blocks of ``chunk_cells`` cells on ``threads`` dask threads)."""
     from noahperm.core.fileio import write_csv
     from noahperm.core.zarrio import atomic_zarr
 
@@ -180,10 +213,14 @@ def run_trends(experiment: str, areas, means, stores, out_dir, periods=None,
     trends.insert(0, "experiment", experiment)
     trends.insert(len(trends.columns), "n_members", len(members))
     write_csv(trends, out_dir / "trends.csv")
-    fields, coords_ds = ensemble_fields(stores)
-    ds = trend_maps_dataset(fields, coords_ds, periods, min_fraction)
-    with atomic_zarr(out_dir / "trend_maps.zarr", product="trend_maps") as tmp:
-        ds.to_zarr(tmp, mode="w", consolidated=False)
+    with dask_threads(threads):
+        fields, coords_ds = ensemble_fields(stores, chunk_cells=chunk_cells)
+        ds = trend_maps_dataset(fields, coords_ds, periods, min_fraction)
+        # a map is one chunk per period: the blocks of cells are joined per period (a few
+        # bytes per cell) as they are written
+        ds = ds.chunk({"period": 1, "cell": -1})
+        with atomic_zarr(out_dir / "trend_maps.zarr", product="trend_maps") as tmp:
+            ds.to_zarr(tmp, mode="w", consolidated=False, encoding=map_encoding(ds))
     log.info("%s: %d members, %d series", experiment, len(members), series["variable"].nunique())
 
 

@@ -35,9 +35,13 @@ def add_validate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out-dir", type=Path, required=True,
                    help="writes metrics.csv, ranking.csv and pairs.csv here")
     p.add_argument("--config-json", default="{}", help="the validation config section as JSON")
+    p.add_argument("--chunk-cells", type=int, default=None, metavar="N",
+                   help="cells per block (default: noahperm.core.chunked.CELL_CHUNK); the "
+                   "common --threads are the dask threads that run the blocks")
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from noahperm.core.chunked import CELL_CHUNK
     from noahperm.validation.stage import run_validate as run
 
     cfg = config_json(args.config_json)
@@ -45,5 +49,6 @@ def run_validate(args: argparse.Namespace) -> int:
     for e, store in args.member:
         experiments.setdefault(e, []).append(Path(store))
     run(args.observed, experiments, args.out_dir, cfg.get("exclude_sites", {}),
-        cfg.get("min_rate_years", 5))
+        cfg.get("min_rate_years", 5), chunk_cells=args.chunk_cells or CELL_CHUNK,
+        threads=args.threads or 1)
     return 0

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from noahperm.core.chunked import CELL_CHUNK, dask_threads
 from noahperm.core.errors import InputError
 from noahperm.trends.stats import sens_slope
 from noahperm.validation.observed import derive_observed
@@ -177,11 +178,34 @@ def ranking(metrics: pd.DataFrame, experiments) -> pd.DataFrame:
                                        "rank"])
 
 
-def run_validate(observed_csv, experiments: dict, out_dir, exclude: dict | None = None,
-                 min_rate_years: int = 5) -> None:
-    """The ``validate`` rule: experiments = {name: [permafrost.zarr of each member]}."""
-    from noahperm.core.fileio import write_csv
+def site_fields(observed: pd.DataFrame, stores, chunk_cells: int = CELL_CHUNK):
+    """The ensemble mean of the members' ``stores`` (ALT, TTOP, GT10m) at the observed sites'
+    cells only: (dict var -> (nsitecell, nyear), those cells, years). The members are read
+    lazily by blocks of ``chunk_cells`` cells (:func:`noahperm.trends.stage.ensemble_fields`)
+    and only the blocks that hold a site's cell are computed."""
     from noahperm.trends.stage import ensemble_fields
+
+    fields, ds = ensemble_fields(stores, variables=tuple(v[1] for v in VARIABLES.values()),
+                                 chunk_cells=chunk_cells)
+    cells, years = ds["cell"].values, ds["year"].values
+    wanted = pd.to_numeric(observed["cell"] if "cell" in observed else pd.Series([], float),
+                           errors="coerce").dropna().astype(np.int64)
+    pos = np.flatnonzero(np.isin(cells, wanted.unique()))
+    if pos.size == 0:
+        return {v: np.empty((0, years.size)) for v in fields}, cells[pos], years
+    import dask
+
+    values = dask.compute(*[f[pos] for f in fields.values()])
+    return dict(zip(fields, values, strict=True)), cells[pos], years
+
+
+def run_validate(observed_csv, experiments: dict, out_dir, exclude: dict | None = None,
+                 min_rate_years: int = 5, chunk_cells: int = CELL_CHUNK,
+                 threads: int = 1) -> None:
+    """The ``validate`` rule: experiments = {name: [permafrost.zarr of each member]}; the
+    members' fields are extracted at the sites' cells by blocks of ``chunk_cells`` cells on
+    ``threads`` dask threads."""
+    from noahperm.core.fileio import write_csv
 
     observed = pd.read_csv(observed_csv, keep_default_na=True)
     for c in ("region", "location_name"):
@@ -190,8 +214,8 @@ def run_validate(observed_csv, experiments: dict, out_dir, exclude: dict | None 
     out_dir = Path(out_dir)
     all_rows, all_pairs = [], []
     for experiment, stores in experiments.items():
-        fields, ds = ensemble_fields(stores, variables=tuple(v[1] for v in VARIABLES.values()))
-        cells, years = ds["cell"].values, ds["year"].values
+        with dask_threads(threads):
+            fields, cells, years = site_fields(observed, stores, chunk_cells)
         pairs, rates = {}, {}
         for var in VARIABLES:
             p = cell_pairs(observed, fields, cells, years, var, exclude.get(experiment, ()))
