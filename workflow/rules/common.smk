@@ -142,7 +142,7 @@ def calibrated_members(table):
     """The members of every calibration experiment (config calibration.experiments), after
     the table's rows: m01..mNN (N = config calibration.members; names from
     noahperm.calibration.naming, as the calibrate rule writes them), each with its parameter
-    file results/calibration/<e>/members/<m>.json (an output of rule calibrate: the DAG is
+    file results/calibration/<e>/members/<m>.json (an output of the calibrate rule, so the DAG is
     static). A pair the table lists already keeps the table's row."""
     rows = [(e, m, results("calibration", e, NAMING.member_file(m)))
             for e in config["calibration"]["experiments"]
