@@ -93,7 +93,7 @@ def test_a_member_is_a_target_and_a_new_califree_state_reruns_the_members(refere
     st = marker.stat()
     try:
         os.utime(marker, (st.st_atime + 3600, st.st_mtime + 3600))
-        out = run(wd, cfg, "-n", "--rerun-triggers", "mtime", "results/CaliTGL/m03/annual.zarr")
+        out = run(wd, cfg, "-n", "results/CaliTGL/m03/annual.zarr")
         assert "spinup" in jobs_of(out) and "simulate" in jobs_of(out)
         assert "results/CaliTGL/m03/spinup/state.zarr" in out
     finally:

@@ -198,6 +198,8 @@ rule plot_ensemble:
         raw_dir=raw_root,
         experiments=ensemble_experiments(),
         first=config["trends"]["periods"].get("CR", [1980])[0],
+        map_year=next((x["map_year"] for x in config["calibration"]["experiments"].values()
+                       if x.get("objective") == "kappa"), 2010),  # the map's year (CaliMAP)
     threads: 1
     resources:
         mem_mb=1000,
@@ -210,7 +212,7 @@ rule plot_ensemble:
     shell:
         "{params.cmd} plot_ensemble --experiments {params.experiments:q}"
         " --trend-maps {input.maps:q} --series {input.series:q} --cells {input.cells:q}"
-        " --raw-dir {params.raw_dir:q} --first-year {params.first}"
+        " --raw-dir {params.raw_dir:q} --first-year {params.first} --map-year {params.map_year}"
         " --png {output.png:q} --pdf {output.pdf:q} > {log} 2>&1"
 
 

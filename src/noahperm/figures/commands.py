@@ -109,6 +109,8 @@ def add_plot_ensemble(p: argparse.ArgumentParser) -> None:
                    help="each experiment's ensemble/<e>/cells.zarr, in the same order")
     p.add_argument("--raw-dir", type=Path, default=None, metavar="RAW_DIR",
                    help="raw_dir (its 2010 permafrost map, when present, is drawn)")
+    p.add_argument("--map-year", type=int, default=2010,
+                   help="year of the permafrost map (where its area is drawn)")
     p.add_argument("--first-year", type=int, default=1980, help="first year of the series")
     p.add_argument("--png", type=Path, required=True, help="figure to write")
     p.add_argument("--pdf", type=Path, default=None, help="the same figure as PDF")
@@ -124,7 +126,7 @@ def run_plot_ensemble(args: argparse.Namespace) -> int:
             raise InputError(f"one path per experiment ({n}), got {len(getattr(args, opt))}",
                              field="--" + opt.replace("_", "-"))
     make_figure(args.experiments, args.trend_maps, args.series, args.cells, args.raw_dir,
-                args.png, args.pdf, args.first_year)
+                args.png, args.pdf, args.first_year, args.map_year)
     return 0
 
 

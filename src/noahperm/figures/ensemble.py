@@ -54,10 +54,10 @@ def save(fig, png, pdf=None) -> None:
 
 
 def make_figure(experiments, trend_maps, series, cells, raw_dir, png, pdf=None,
-                first_year: int = 1980) -> None:
+                first_year: int = 1980, map_year: int = 2010) -> None:
     """Figure 8 for ``experiments`` (names) from, per experiment in the same order, its
-    ``trend_maps`` store, ``series`` csv and ensemble ``cells`` store; the 2010 map's area from
-    ``raw_dir`` when the map exists."""
+    ``trend_maps`` store, ``series`` csv and ensemble ``cells`` store; the permafrost map's
+    area (year ``map_year``, paper 2010) from ``raw_dir`` when the map exists."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -95,8 +95,8 @@ def make_figure(experiments, trend_maps, series, cells, raw_dir, png, pdf=None,
             ax.plot(yr, m, color=c, lw=1.6, label=f"{e} mean (n = {nmem})")
             ax.fill_between(yr, m - ci, m + ci, color=c, alpha=0.25, lw=0)
         if var == "permafrost_area_km2" and map_area is not None:
-            ax.plot([2010], [map_area / 1e3], marker="*", ms=14, color="k", ls="none",
-                    label="2010 permafrost map")
+            ax.plot([map_year], [map_area / 1e3], marker="*", ms=14, color="k", ls="none",
+                    label=f"{map_year} permafrost map")
         ax.set_xlabel("year")
         ax.set_ylabel(f"{what} (10$^3$ km$^2$)")
         ax.set_title(f"({next(letters)}) {what}, ensemble mean and 95 % CI", fontsize=10)

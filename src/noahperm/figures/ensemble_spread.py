@@ -53,7 +53,8 @@ def make_figure(member_dirs, png, pdf=None, first_year: int = 1980) -> None:
             if stack:
                 ax.plot(yr, np.nanmean(np.vstack(stack), axis=0), color=c, lw=2.0,
                         label=f"ensemble mean ({len(stack)} members, thin: each)")
-                ax.legend(fontsize=8)
+                if r == 0:
+                    ax.legend(fontsize=8)
             ax.grid(alpha=0.3)
             if j == 0:
                 ax.set_ylabel(label)
