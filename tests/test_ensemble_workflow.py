@@ -76,6 +76,10 @@ def test_members_summaries_and_figures(reference):
         assert (ds["votes_loss"].values + ds["votes_gain"].values <= 3).all()
         for v in ("ALT", "TTOP", "DZAA", "MAGT", "GT10m", "permafrost_share"):
             assert ds[v].dims == ("cell", "year") and ds[v].attrs["units"], v
+        tm = open_complete(wd / f"results/trends/{e}/trend_maps.zarr", product="trend_maps")
+        k = tm["period"].attrs["period_names"].split().index("CR")  # the config's periods
+        assert (int(tm["first_year"].values[k]), int(tm["last_year"].values[k])) == (1980, 1984)
+        assert np.isfinite(tm["MAAT_slope"].values[k]).all()
         series = pd.read_csv(wd / f"results/trends/{e}/series.csv")
         assert set(series["n"].dropna().astype(int)) <= {0, 1, 2, 3} and series["n"].max() == 3
     for f in FIGURES:

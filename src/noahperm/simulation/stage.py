@@ -11,7 +11,8 @@ Stages (commands ``noahperm spinup`` and ``noahperm simulate``, called by Snakem
 
 Parameter sets are JSON objects of Table 1 keys (``noahperm.model.parameters``); ``{}`` is the
 default model (CaliFree). Both stages run the member API
-(``noahperm.simulation.members.run_members``: a cold spin-up; a transient from the spun-up state
+(``noahperm.simulation.members.run_members``: a cold spin-up, or a warm one from a given state
+(``--warm-from``, the calibrated ensembles); a transient from the spun-up state
 with daily means at the observation sites in the same pass) and stream the forcing by block of
 cells. Every store is written atomically with units and long names; interrupted stages resume
 from checkpoints (``noahperm.simulation.engine.Checkpoints``) and end with the same results as
