@@ -92,7 +92,8 @@ def make_figure(experiments, trend_maps, series, cells, raw_dir, png, pdf=None,
             ci = s["ci"].to_numpy(float) / 1e3
             c = COLOURS[i % len(COLOURS)]
             nmem = int(s["n"].max()) if "n" in s and len(s) else 0
-            ax.plot(yr, m, color=c, lw=1.6, label=f"{e} mean (n = {nmem})")
+            ax.plot(yr, m, color=c, lw=1.6, ls=("-", "--", "-.", ":")[i % 4],
+                    label=f"{e} mean (n = {nmem})")
             ax.fill_between(yr, m - ci, m + ci, color=c, alpha=0.25, lw=0)
         if var == "permafrost_area_km2" and map_area is not None:
             ax.plot([map_year], [map_area / 1e3], marker="*", ms=14, color="k", ls="none",
