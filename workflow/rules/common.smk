@@ -353,10 +353,13 @@ def spinup_start_option(wildcards, input):
 
 
 def spinup_config_json(wildcards):
-    """The spin-up's config sections: forcing and simulation, and for a calibrated member the
-    section ensemble (its spin-up limits, ensemble.spinup)."""
+    """The spin-up's config sections: forcing and simulation, and for a calibrated member
+    ensemble.spinup (its limits; only that part, so that another ensemble setting does not
+    rerun the members)."""
     if is_ensemble_member(wildcards):
-        return config_json("forcing", "simulation", "ensemble")
+        return json.dumps({"forcing": config["forcing"], "simulation": config["simulation"],
+                           "ensemble": {"spinup": config["ensemble"]["spinup"]}},
+                          sort_keys=True)
     return config_json("forcing", "simulation")
 
 
