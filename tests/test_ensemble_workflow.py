@@ -132,22 +132,25 @@ def test_killed_ensemble_reruns_only_incomplete_members(reference, tmp_path):
         shutil.copytree(ref / d, wd / d, symlinks=True)
     cfg = tiny_config(wd / "tiny.yaml")
     target = "results/ensemble/CaliTGL/cells.zarr"
+    run(wd, cfg, "results/CaliTGL/m01/permafrost.zarr")  # one member complete
+    keep = {p: (wd / "results/CaliTGL/m01" / p / MARKER).stat().st_mtime_ns
+            for p in ("spinup/state.zarr", "annual.zarr", "permafrost.zarr")}
+    # the ensemble, killed once another member's spin-up or transient has a checkpoint
     proc = subprocess.Popen(cmd(wd, cfg, "--cores", "1", target), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
-    # killed as soon as one member's transient run is complete (the others still to run)
-    _kill_when(proc, [wd / f"results/CaliTGL/{m}/annual.zarr" / MARKER for m in MEMBERS])
-    done = [m for m in MEMBERS if (wd / f"results/CaliTGL/{m}/annual.zarr" / MARKER).exists()]
-    assert 1 <= len(done) < 3, done
-    mtimes = {m: (wd / f"results/CaliTGL/{m}/annual.zarr" / MARKER).stat().st_mtime_ns
-              for m in done}
+    _kill_when(proc, [wd / f"results/CaliTGL/{m}" / ck for m in MEMBERS[1:] for ck in (
+        "spinup/checkpoints/spinup_block00000_progress.npz", "checkpoints/transient_1980.npz")])
+    assert not (wd / target / MARKER).exists()
     run(wd, cfg, "--unlock")
     log = run(wd, cfg, "--rerun-incomplete", target)
     assert "calibrate" not in jobs_of(log)
-    assert log.count("rule simulate:") == 3 - len(done), log[-3000:]
-    for m in done:  # a complete member is not run again
-        assert (wd / f"results/CaliTGL/{m}/annual.zarr" / MARKER).stat().st_mtime_ns \
-            == mtimes[m], m
-        assert f"--out-dir results/CaliTGL/{m} " not in log, m
+    assert "ensemble_summary" in jobs_of(log)
+    # the complete member is not run again: none of its jobs, its stores untouched
+    for p, t in keep.items():
+        assert (wd / "results/CaliTGL/m01" / p / MARKER).stat().st_mtime_ns == t, p
+    assert "results/CaliTGL/m01/parameters.json" not in log
+    assert "--out-dir results/CaliTGL/m01 " not in log
+    assert "--out results/CaliTGL/m01/permafrost.zarr" not in log
     for m in MEMBERS:
         a = open_complete(ref / f"results/CaliTGL/{m}/annual.zarr", product="annual")
         b = open_complete(wd / f"results/CaliTGL/{m}/annual.zarr", product="annual")
