@@ -41,6 +41,7 @@ include: "workflow/rules/sensitivity.smk"
 include: "workflow/rules/trends.smk"
 include: "workflow/rules/validation.smk"
 include: "workflow/rules/calibration.smk"
+include: "workflow/rules/ensemble.smk"
 include: "workflow/rules/figures.smk"
 
 

@@ -24,7 +24,7 @@ LAYERS = [
     {"simulation"},
     {"demo_world", "sensitivity", "calibration"},
     {"trends"},
-    {"validation"},
+    {"validation", "ensemble"},
     {"figures"},
     {"cli", "__init__"},
     {"__main__"},

@@ -73,8 +73,11 @@ def test_the_paper_dag_dry_run(tmp_path):
     assert counts["sensitivity_chunk"] == 271  # 100 stars x (30 (1/0.1 - 1) + 1) / 100
     assert counts["calibrate"] == 3
     assert counts["plot_calibration_site"] == 2
-    for rule in ("prepare_domain", "prepare_forcing", "prepare_observations", "spinup",
-                 "simulate", "diagnose", "sensitivity_samples", "sensitivity_base",
-                 "sensitivity_analyse", "trends", "validate", "table3"):
+    for rule in ("prepare_domain", "prepare_forcing", "prepare_observations",
+                 "sensitivity_samples", "sensitivity_base", "sensitivity_analyse", "validate",
+                 "table3", "plot_ensemble", "plot_ensemble_spread"):
         assert counts[rule] == 1, rule
+    for rule in ("spinup", "simulate", "diagnose"):  # CaliFree and 3 x 13 calibrated members
+        assert counts[rule] == 1 + 3 * 13, rule
+    assert counts["trends"] == 4 and counts["ensemble_summary"] == 3
     assert "make_demo_inputs" not in counts and "make_truth" not in counts

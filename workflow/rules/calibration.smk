@@ -21,6 +21,8 @@ rule calibrate:
         members=results("calibration/{calibration}/members.csv"),
         table=results("calibration/{calibration}/members.tsv"),
         series=results("calibration/{calibration}/site_series.csv"),  # header only for maps
+        parameters=[results("calibration/{calibration}", NAMING.member_file(m))  # the members'
+                    for m in NAMING.member_names(config["calibration"]["members"])],
     params:
         cmd=NOAHPERM,
         code=code("calibration"),  # its stage's code version

@@ -10,6 +10,7 @@ import pandas as pd
 from snakemake.exceptions import WorkflowError
 from snakemake.settings.types import DeploymentMethod
 
+from noahperm.calibration import naming as NAMING
 from noahperm.core import config as CONFIG
 from noahperm.core import layout as LAYOUT
 from noahperm.core.provenance import stage_code_version
@@ -133,11 +134,30 @@ def read_members():
     return table.set_index(["experiment", "member"], drop=False)
 
 
-MEMBERS = read_members()
+# The CaliFree run whose spun-up state the calibrations and the ensembles start from.
+CALIFREE_SPINUP = results("CaliFree/default/spinup/state.zarr")
+
+
+def calibrated_members(table):
+    """The members of every calibration experiment (config calibration.experiments), after
+    the table's rows: m01..mNN (N = config calibration.members; names from
+    noahperm.calibration.naming, as the calibrate rule writes them), each with its parameter
+    file results/calibration/<e>/members/<m>.json (an output of the calibrate rule, so the DAG is
+    static). A pair the table lists already keeps the table's row."""
+    rows = [(e, m, results("calibration", e, NAMING.member_file(m)))
+            for e in config["calibration"]["experiments"]
+            for m in NAMING.member_names(config["calibration"]["members"])
+            if (e, m) not in table.index]
+    extra = pd.DataFrame(rows, columns=["experiment", "member", "parameters"], dtype=str)
+    return pd.concat([table, extra.set_index(["experiment", "member"], drop=False)])
+
+
+MEMBERS = calibrated_members(read_members())
 
 
 def members():
-    """(experiment, member) pairs of the members table, in its order."""
+    """(experiment, member) pairs of the members table, in its order, then the calibrated
+    members (``calibrated_members``)."""
     return list(zip(MEMBERS["experiment"], MEMBERS["member"]))
 
 
@@ -244,6 +264,7 @@ def all_products():
     if calibration_experiments():
         out.append(results("figures/fig5_calibration.png"))
     out += result_products()
+    out += all_ensemble_products()
     return out
 
 
@@ -339,3 +360,54 @@ def calibration_options(wildcards, input):
              "califree_annual": "--califree-annual", "ranking": "--ranking"}
     return " ".join(f"{opt} {shlex.quote(str(input[k]))}" for k, opt in names.items()
                     if k in input.keys())
+
+
+# ------------------------------------------------------------------------ ensembles
+def ensemble_experiments():
+    """The experiments whose members form a calibrated ensemble (the calibration experiments)."""
+    return calibration_experiments()
+
+
+def is_ensemble_member(wildcards):
+    return wildcards.experiment in config["calibration"]["experiments"]
+
+
+def spinup_start_input(wildcards):
+    """The spin-up's start: a calibrated member with config ensemble.spinup.start warm reads
+    CaliFree's spun-up state (a changed state reruns it); every other member starts cold."""
+    if is_ensemble_member(wildcards) and config["ensemble"]["spinup"]["start"] == "warm":
+        return {"warm": CALIFREE_SPINUP}
+    return {}
+
+
+def spinup_start_option(wildcards, input):
+    """``--warm-from STATE`` for a warm start; nothing for a cold one."""
+    return f"--warm-from {shlex.quote(str(input.warm))}" if "warm" in input.keys() else ""
+
+
+def spinup_config_json(wildcards):
+    """The spin-up's config sections: forcing and simulation, and for a calibrated member
+    ensemble.spinup (its limits; only that part, so that another ensemble setting does not
+    rerun the members)."""
+    if is_ensemble_member(wildcards):
+        return json.dumps({"forcing": config["forcing"], "simulation": config["simulation"],
+                           "ensemble": {"spinup": config["ensemble"]["spinup"]}},
+                          sort_keys=True)
+    return config_json("forcing", "simulation")
+
+
+def ensemble_products(e):
+    """The ensemble summary of one calibrated experiment (docs/results.md, "Ensembles")."""
+    return [results("ensemble", e, "cells.zarr")]
+
+
+ENSEMBLE_FIGURES = ("figures/fig8_ensemble.png", "figures/fig8_ensemble.pdf",
+                    "figures/figS8_ensemble_spread.png", "figures/figS8_ensemble_spread.pdf")
+
+
+def all_ensemble_products():
+    """Every ensemble's summary and Figures 8 and S8 (none without calibration experiments)."""
+    out = [p for e in ensemble_experiments() for p in ensemble_products(e)]
+    if ensemble_experiments():
+        out += [results(f) for f in ENSEMBLE_FIGURES]
+    return out

@@ -245,3 +245,75 @@ rule plot_relative_to_calimap:
         "{params.cmd} plot_relative_to_calimap --series {input.series:q}"
         " --trends {input.trends:q} --year {params.year} --out {output.png:q} {output.svg:q}"
         " --csv {output.csv:q} > {log} 2>&1"
+
+
+rule plot_ensemble:
+    input:
+        maps=expand(results("trends/{experiment}/trend_maps.zarr"),
+                    experiment=ensemble_experiments()),
+        series=expand(results("trends/{experiment}/series.csv"),
+                      experiment=ensemble_experiments()),
+        cells=expand(results("ensemble/{experiment}/cells.zarr"),
+                     experiment=ensemble_experiments()),
+        map2010=map_2010_inputs(),
+    output:
+        png=report(
+            results(ENSEMBLE_FIGURES[0]),
+            caption="../report/fig8_ensemble.rst",
+            category="Ensembles",
+        ),
+        pdf=results(ENSEMBLE_FIGURES[1]),
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
+        raw_dir=raw_root,
+        experiments=ensemble_experiments(),
+        first=config["trends"]["periods"].get("CR", [1980])[0],
+        map_year=next((x["map_year"] for x in config["calibration"]["experiments"].values()
+                       if x.get("objective") == "kappa"), 2010),  # the map's year (CaliMAP)
+    threads: 1
+    resources:
+        mem_mb=1000,
+    log:
+        "logs/figures/fig8_ensemble.log",
+    benchmark:
+        "benchmarks/out/figures/fig8_ensemble.tsv"
+    conda:
+        "../envs/noahperm.yaml"
+    shell:
+        "{params.cmd} plot_ensemble --experiments {params.experiments:q}"
+        " --trend-maps {input.maps:q} --series {input.series:q} --cells {input.cells:q}"
+        " --raw-dir {params.raw_dir:q} --first-year {params.first} --map-year {params.map_year}"
+        " --png {output.png:q} --pdf {output.pdf:q} > {log} 2>&1"
+
+
+rule plot_ensemble_spread:
+    input:
+        area=[results(f"{e}/{m}/area.csv") for e in ensemble_experiments()
+              for m in experiment_members(e)],
+        means=[results(f"{e}/{m}/regional_means.csv") for e in ensemble_experiments()
+               for m in experiment_members(e)],
+    output:
+        png=report(
+            results(ENSEMBLE_FIGURES[2]),
+            caption="../report/figS8_ensemble_spread.rst",
+            category="Ensembles",
+        ),
+        pdf=results(ENSEMBLE_FIGURES[3]),
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
+        dirs=[results(e, m) for e in ensemble_experiments() for m in experiment_members(e)],
+        first=config["trends"]["periods"].get("CR", [1980])[0],
+    threads: 1
+    resources:
+        mem_mb=1000,
+    log:
+        "logs/figures/figS8_ensemble_spread.log",
+    benchmark:
+        "benchmarks/out/figures/figS8_ensemble_spread.tsv"
+    conda:
+        "../envs/noahperm.yaml"
+    shell:
+        "{params.cmd} plot_ensemble_spread {params.dirs:q} --first-year {params.first}"
+        " --png {output.png:q} --pdf {output.pdf:q} > {log} 2>&1"

@@ -32,6 +32,7 @@ rule member_parameters:
 
 rule spinup:
     input:
+        unpack(spinup_start_input),  # a calibrated member: CaliFree's spun-up state (warm)
         domain=rules.prepare_domain.output[0],
         forcing=rules.prepare_forcing.output[0],
         parameters=rules.member_parameters.output[0],
@@ -41,8 +42,9 @@ rule spinup:
     params:
         cmd=NOAHPERM,
         code=code("simulation"),  # its stage's code version
-        config=config_json("forcing", "simulation"),
+        config=spinup_config_json,  # + section ensemble for a calibrated member
         checkpoints=results("{experiment}/{member}/spinup/checkpoints"),
+        start=spinup_start_option,
     threads: 8  # kernel threads (capped at --cores)
     resources:
         mem_mb=2000,  # one block of columns with the cycle years' forcing
@@ -55,7 +57,7 @@ rule spinup:
     shell:
         "{params.cmd} spinup --config-json {params.config:q}"
         " --domain {input.domain:q} --forcing {input.forcing:q}"
-        " --parameters {input.parameters:q} --checkpoints {params.checkpoints:q}"
+        " --parameters {input.parameters:q} --checkpoints {params.checkpoints:q} {params.start}"
         " --out {output.state:q} --convergence {output.convergence:q}"
         " --threads {threads} > {log} 2>&1"
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from noahperm.calibration.convergence import draw_members, optimal_sets, segment
+from noahperm.calibration.naming import member_file, member_name
 from noahperm.calibration.objectives import mean_nse
 from noahperm.calibration.optimiser import OptimiserSettings, optimise
 from noahperm.calibration.targets import (
@@ -268,14 +269,14 @@ def run_calibration(cfg: Mapping, experiment: str, *, domain_path, forcing_path,
     write_csv(hist, out_dir / "history.csv", float_format="%.10g")
     rows = []
     for m, i in enumerate(drawn, start=1):
-        name = f"m{m:02d}"
+        name = member_name(m)
         params = sets_of(keys, u[i])[0]
-        _write_json(out_dir / "members" / f"{name}.json", params)
+        _write_json(out_dir / member_file(name), params)
         rows.append({"member": name, "iteration": int(i) + 1, "objective": float(y[i]),
                      **params})
     write_csv(pd.DataFrame(rows), out_dir / "members.csv", float_format="%.10g")
     table = "experiment\tmember\tparameters\n" + "".join(
-        f"{experiment}\t{r['member']}\tmembers/{r['member']}.json\n" for r in rows)
+        f"{experiment}\t{r['member']}\t{member_file(r['member'])}\n" for r in rows)
     with atomic_file(out_dir / "members.tsv") as tmp:
         Path(tmp).write_text(table)
     _write_json(out_dir / "threshold.json", summary)

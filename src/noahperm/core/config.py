@@ -248,11 +248,12 @@ def cross_key_problems(cfg: Mapping) -> list[tuple[str, str]]:
         if demo and d and not (d[0] <= forcing[0] and forcing[1] <= d[1]):
             out.append(("forcing.years", f"{forcing[0]}-{forcing[1]} is not inside demo.years "
                                          f"{d[0]}-{d[1]} (the demo generator writes only those)"))
-    lo, hi = _get(cfg, "simulation.spinup.min_years"), _get(cfg, "simulation.spinup.max_years")
-    if _is_num(lo) and _is_num(hi) and lo > hi:
-        out.append(("simulation.spinup.min_years",
-                    f"{lo} is more than max_years {hi}: the spin-up would stop before its "
-                    "minimum and could not converge"))
+    for sec in ("simulation.spinup", "ensemble.spinup"):
+        lo, hi = _get(cfg, f"{sec}.min_years"), _get(cfg, f"{sec}.max_years")
+        if _is_num(lo) and _is_num(hi) and lo > hi:
+            out.append((f"{sec}.min_years",
+                        f"{lo} is more than max_years {hi}: the spin-up would stop before its "
+                        "minimum and could not converge"))
     out += _calibration_problems(cfg, pairs.get("simulation.years"))
     sim, map_year = pairs.get("simulation.years"), _get(cfg, "truth.map_year")
     if demo and sim and _is_num(map_year) and not sim[0] < map_year <= sim[1]:

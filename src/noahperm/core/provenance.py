@@ -39,6 +39,7 @@ STAGE_SOURCES = {
                     "inputs/maps.py", "calibration"),
     "sensitivity": ("kernel", "model", "simulation", "sensitivity",
                     "diagnostics/permafrost.py"),
+    "ensemble": ("ensemble", "trends/stats.py", "diagnostics/permafrost.py"),
 }
 
 

@@ -137,3 +137,50 @@ def run_plot_relative_to_calimap(args: argparse.Namespace) -> int:
 
     make_figure(args.series, args.trends, args.year, args.out, csv=args.csv)
     return 0
+
+
+def add_plot_ensemble(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--experiments", nargs="+", required=True, help="the calibrated experiments")
+    p.add_argument("--trend-maps", type=Path, nargs="+", required=True, metavar="ZARR",
+                   help="each experiment's trends/<e>/trend_maps.zarr, in the same order")
+    p.add_argument("--series", type=Path, nargs="+", required=True, metavar="CSV",
+                   help="each experiment's trends/<e>/series.csv, in the same order")
+    p.add_argument("--cells", type=Path, nargs="+", required=True, metavar="ZARR",
+                   help="each experiment's ensemble/<e>/cells.zarr, in the same order")
+    p.add_argument("--raw-dir", type=Path, default=None, metavar="RAW_DIR",
+                   help="raw_dir (its 2010 permafrost map, when present, is drawn)")
+    p.add_argument("--map-year", type=int, default=2010,
+                   help="year of the permafrost map (where its area is drawn)")
+    p.add_argument("--first-year", type=int, default=1980, help="first year of the series")
+    p.add_argument("--png", type=Path, required=True, help="figure to write")
+    p.add_argument("--pdf", type=Path, default=None, help="the same figure as PDF")
+
+
+def run_plot_ensemble(args: argparse.Namespace) -> int:
+    from noahperm.core.errors import InputError
+    from noahperm.figures.ensemble import make_figure
+
+    n = len(args.experiments)
+    for opt in ("trend_maps", "series", "cells"):
+        if len(getattr(args, opt)) != n:
+            raise InputError(f"one path per experiment ({n}), got {len(getattr(args, opt))}",
+                             field="--" + opt.replace("_", "-"))
+    make_figure(args.experiments, args.trend_maps, args.series, args.cells, args.raw_dir,
+                args.png, args.pdf, args.first_year, args.map_year)
+    return 0
+
+
+def add_plot_ensemble_spread(p: argparse.ArgumentParser) -> None:
+    p.add_argument("members", type=Path, nargs="+", metavar="DIR",
+                   help="the members' folders results/<experiment>/<member> (area.csv, "
+                        "regional_means.csv)")
+    p.add_argument("--first-year", type=int, default=1980, help="first year of the series")
+    p.add_argument("--png", type=Path, required=True, help="figure to write")
+    p.add_argument("--pdf", type=Path, default=None, help="the same figure as PDF")
+
+
+def run_plot_ensemble_spread(args: argparse.Namespace) -> int:
+    from noahperm.figures.ensemble_spread import make_figure
+
+    make_figure(args.members, args.png, args.pdf, args.first_year)
+    return 0

@@ -45,13 +45,15 @@ def add_spinup(p: argparse.ArgumentParser) -> None:
                    help="spun-up state store to write")
     p.add_argument("--convergence", type=Path, required=True, metavar="CSV",
                    help="convergence table to write (years run, converged, last changes)")
+    p.add_argument("--warm-from", type=Path, default=None, metavar="STATE.zarr",
+                   help="warm start from this spun-up state (e.g. CaliFree's); cold without it")
 
 
 def run_spinup(args: argparse.Namespace) -> int:
     from noahperm.simulation.stage import run_spinup
 
     _simulation_errors(run_spinup, _config(args), args.domain, args.forcing, args.parameters,
-                       args.out, args.convergence, args.checkpoints)
+                       args.out, args.convergence, args.checkpoints, warm_from=args.warm_from)
     return 0
 
 

@@ -11,7 +11,8 @@ Stages (commands ``noahperm spinup`` and ``noahperm simulate``, called by Snakem
 
 Parameter sets are JSON objects of Table 1 keys (``noahperm.model.parameters``); ``{}`` is the
 default model (CaliFree). Both stages run the member API
-(``noahperm.simulation.members.run_members``: a cold spin-up; a transient from the spun-up state
+(``noahperm.simulation.members.run_members``: a cold spin-up, or a warm one from a given state
+(``--warm-from``, the calibrated ensembles); a transient from the spun-up state
 with daily means at the observation sites in the same pass) and stream the forcing by block of
 cells. Every store is written atomically with units and long names; interrupted stages resume
 from checkpoints (``noahperm.simulation.engine.Checkpoints``) and end with the same results as
@@ -156,29 +157,58 @@ def sites_dataset(res: S.TransientResult, probes, daily_cols, sld, info,
 
 
 # --------------------------------------------------------------------------------- stages
-def run_spinup(cfg: Mapping, domain_path, forcing_path, params_path, out, convergence_csv,
-               checkpoint_dir=None, *, progress: bool = True) -> None:
-    """Cold spin-up of one parameter set over the active cells: ``out`` (state store) and
-    ``convergence_csv``; resumable from ``checkpoint_dir`` (removed at the end)."""
+def member_spinup_config(cfg: Mapping) -> dict:
+    """Config section ``simulation`` of a spin-up: with a section ``ensemble`` in ``cfg`` (a
+    member of a calibrated ensemble), its spin-up limits ``ensemble.spinup.min_years`` and
+    ``max_years`` replace those of ``simulation.spinup`` (tolerances, cycle years and stable
+    cycles stay)."""
     sim = simulation_config(cfg.get("simulation"))
+    if cfg.get("ensemble") is not None:
+        from noahperm.core.config import with_defaults
+
+        sp = with_defaults(cfg["ensemble"], "ensemble")["spinup"]
+        sim["spinup"] = {**sim["spinup"], "min_years": int(sp["min_years"]),
+                         "max_years": int(sp["max_years"])}
+    return sim
+
+
+def run_spinup(cfg: Mapping, domain_path, forcing_path, params_path, out, convergence_csv,
+               checkpoint_dir=None, *, warm_from=None, progress: bool = True) -> None:
+    """Spin-up of one parameter set over the active cells: ``out`` (state store) and
+    ``convergence_csv``; resumable from ``checkpoint_dir`` (removed at the end).
+
+    Cold (the documented initial state) or, with ``warm_from`` (a spun-up state store of the
+    same cells, e.g. CaliFree's), warm: cycling from that state until the same equilibrium
+    test holds. The checkpoints' identity includes a fingerprint of the warm state, so a
+    changed state never resumes a stale run. Spin-up limits: :func:`member_spinup_config`.
+    """
+    sim = member_spinup_config(cfg)
     domain = open_complete(domain_path, product="domain")
     params = load_parameter_set(params_path)
+    cell_ids = domain_cells(domain)
+    if warm_from is not None:
+        start = S.WarmSpinup(read_state(warm_from, cell_ids))
+        start_info = {"start": "warm", "warm_from": str(warm_from),
+                      "warm_state": store_identity(warm_from)}
+    else:
+        start, start_info = S.ColdSpinup(), {"start": "cold"}
     t0 = time.perf_counter()
-    [res] = run_members(domain, forcing_path, [params], sim_cfg=sim, spinup=S.ColdSpinup(),
+    [res] = run_members(domain, forcing_path, [params], sim_cfg=sim, spinup=start,
                         years=None, checkpoints=checkpoint_dir,
                         identity={"domain": store_identity(domain_path)},
                         progress=S.progress_bar if progress else None)
-    cell_ids = domain_cells(domain)
     table = res.spinup_table
-    log.info("spin-up of %d cells in %.1f s: %d converged, %d to %d years", cell_ids.size,
-             time.perf_counter() - t0, int(table["converged"].sum()), int(table["years"].min()),
+    log.info("%s spin-up of %d cells in %.1f s: %d converged, %d to %d years",
+             start_info["start"], cell_ids.size, time.perf_counter() - t0,
+             int(table["converged"].sum()), int(table["years"].min()),
              int(table["years"].max()))
     sld = domain["sldpth"].values.astype(float)
     settings = spinup_settings(sim)
     info = {"stage": "spinup", "parameters": json.dumps(params, sort_keys=True),
              "spinup_settings": json.dumps({**settings.__dict__,
                                             "block_cells": int(sim["block_cells"])},
-                                           default=list)}
+                                           default=list),
+             "spinup_start": json.dumps(start_info, sort_keys=True, default=str)}
     write_state(out, res.state, domain, cell_ids, sld, info, product="spinup_state")
     write_csv(pd.DataFrame({"cell": cell_ids, **table}), convergence_csv)
     S.clear_checkpoints(checkpoint_dir)

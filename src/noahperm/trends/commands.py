@@ -29,6 +29,7 @@ def run_trends(args: argparse.Namespace) -> int:
     from noahperm.trends.stage import run_trends as run
 
     cfg = config_json(args.config_json)
+    cfg = cfg.get("trends", cfg)  # the rule passes {"trends": {...}} (config_json("trends"))
     run(args.experiment, args.area, args.means, args.permafrost, args.out_dir,
         periods=cfg.get("periods"), level=cfg.get("confidence", 0.95),
         min_fraction=cfg.get("min_valid_fraction", 0.8), min_years=cfg.get("min_years", 4),
