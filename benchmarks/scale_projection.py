@@ -57,8 +57,10 @@ from pathlib import Path
 
 import yaml
 
+from noahperm.core import cost as COST
+
 REPO = Path(__file__).resolve().parents[1]
-STEPS_PER_YEAR = 2920          # 3-hourly steps [a-1]
+STEPS_PER_YEAR = COST.STEPS_PER_YEAR  # 3-hourly steps [a-1] (noahperm.core.cost)
 NLAYER = 18
 NAGG = 9
 

@@ -10,6 +10,7 @@ transient and diagnostics, no demo generator and no twin truth.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,23 @@ def test_the_paper_dag_dry_run(tmp_path):
         assert counts[rule] == 1 + 3 * 13, rule
     assert counts["trends"] == 4 and counts["ensemble_summary"] == 3
     assert "make_demo_inputs" not in counts and "make_truth" not in counts
+    # every job declares its wall-time limit [min] (common.smk runtime_*; a cluster's --time):
+    # the floor for the cheap rules, the kernel's cost at the paper's sizes for the runs
+    runtime = job_runtimes(res.stdout)
+    assert set(runtime) == set(counts) - {"all", "total"}
+    assert min(min(v) for v in runtime.values()) >= 10
+    assert min(runtime["spinup"]) > min(runtime["simulate"]) > min(runtime["sensitivity_chunk"]) > 10
+    assert max(runtime["calibrate"]) > max(runtime["simulate"])  # CaliMAP: 500 candidates
+
+
+def job_runtimes(out: str) -> dict[str, set[int]]:
+    """The ``runtime`` resource [min] of each rule's jobs in a (dry) run's job listing."""
+    found, rule = {}, None
+    for line in out.splitlines():
+        m = re.match(r"^(local)?rule (\w+):", line)
+        if m:
+            rule = m.group(2)
+        m = re.search(r"\bruntime=(\d+)", line)
+        if m and rule and "resources:" in line:
+            found.setdefault(rule, set()).add(int(m.group(1)))
+    return found

@@ -33,6 +33,7 @@ rule calibrate:
     threads: 2  # kernel threads (capped at --cores)
     resources:
         mem_mb=2000,  # K candidates x the target's cells, one block
+        runtime=runtime_calibrate,  # [min] (common.smk)
     log:
         "logs/calibration/{calibration}.log",
     benchmark:

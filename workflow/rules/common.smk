@@ -12,6 +12,7 @@ from snakemake.settings.types import DeploymentMethod
 
 from noahperm.calibration import naming as NAMING
 from noahperm.core import config as CONFIG
+from noahperm.core import cost as COST
 from noahperm.core import layout as LAYOUT
 from noahperm.core.provenance import stage_code_version
 
@@ -416,3 +417,94 @@ def all_ensemble_products():
     if ensemble_experiments():
         out += [results(f) for f in ENSEMBLE_FIGURES]
     return out
+
+
+# ---------------------------------------------------------------- runtime of the jobs [min]
+# Each rule declares `runtime` (its wall-time limit in minutes, a cluster executor's --time),
+# from the config's sizes and the kernel's measured speed (noahperm.core.cost: SAFETY x the
+# kernel time, at least FLOOR_MIN). A retried job (profiles/slurm: retries) gets twice, three
+# times the limit. Cheap rules (figures, tables, diagnostics) take the floor.
+BUILD = config["simulation"]["kernel"]
+
+
+def domain_cells_estimate():
+    """Cells of the domain before it is built: domain.bbox's, else the demo grid's, else the
+    plateau's (noahperm.core.cost.PLATEAU_CELLS)."""
+    bbox = config["domain"].get("bbox")
+    if bbox:
+        return COST.box_cells(bbox)
+    if demo_enabled():
+        return int(config["demo"]["grid"]["nlon"]) * int(config["demo"]["grid"]["nlat"])
+    return COST.PLATEAU_CELLS
+
+
+def _nyears(span):
+    return int(span[1]) - int(span[0]) + 1
+
+
+def runtime_light(wildcards, attempt):
+    """Figures, tables, diagnostics, summaries: the floor (bench_out_of_core.py: seconds at
+    the plateau's size)."""
+    return COST.FLOOR_MIN * attempt
+
+
+def runtime_inputs(wildcards, attempt):
+    """The input caches and the demo's inputs: COST.SECONDS_PER_CELL_YEAR_INPUTS per cell and
+    year of forcing (read, regridded, written)."""
+    cell_years = domain_cells_estimate() * _nyears(config["forcing"]["years"])
+    return attempt * max(COST.FLOOR_MIN, int(COST.SAFETY * cell_years
+                                            * COST.SECONDS_PER_CELL_YEAR_INPUTS / 60) + 1)
+
+
+def runtime_spinup(wildcards, threads, attempt):
+    """A member's spin-up: its cells x the most years (a calibrated member: ensemble.spinup)."""
+    sp = (config["ensemble"]["spinup"] if wildcards.experiment in calibration_experiments()
+          else config["simulation"]["spinup"])
+    return attempt * COST.runtime_minutes(domain_cells_estimate() * int(sp["max_years"]),
+                                          threads, BUILD)
+
+
+def runtime_simulate(wildcards, threads, attempt):
+    """A member's transient: its cells x simulation.years."""
+    years = _nyears(config["simulation"]["years"])
+    return attempt * COST.runtime_minutes(domain_cells_estimate() * years, threads, BUILD)
+
+
+def runtime_truth(wildcards, threads, attempt):
+    """The demo's truth: a cold spin-up and the transient of the domain."""
+    years = int(config["simulation"]["spinup"]["max_years"]) + _nyears(config["simulation"]["years"])
+    return attempt * COST.runtime_minutes(domain_cells_estimate() * years, threads, BUILD)
+
+
+def runtime_sensitivity_base(wildcards, threads, attempt):
+    """The default model's cold spin-up at the analysis cells."""
+    years = int(config["simulation"]["spinup"]["max_years"])
+    return attempt * COST.runtime_minutes(sensitivity_cells() * years, threads, BUILD)
+
+
+def runtime_sensitivity_chunk(wildcards, threads, attempt):
+    """A chunk: chunk_samples x the analysis cells x (spin-up + transient years)."""
+    sens = config["sensitivity"]
+    years = int(sens["spinup"]["max_years"]) + _nyears(sens["years"])
+    col_years = int(sens["chunk_samples"]) * sensitivity_cells() * years
+    return attempt * COST.runtime_minutes(col_years, threads, BUILD)
+
+
+def runtime_calibrate(wildcards, threads, attempt):
+    """An experiment: max_iterations candidates x the target's cells (one site, or the
+    domain for a map) x the years a candidate runs, plus the default model's transient."""
+    cal = config["calibration"]
+    exp = cal["experiments"][wildcards.calibration]
+    cells = 1 if exp["objective"] == "nse" else domain_cells_estimate()
+    y0 = int(config["simulation"]["years"][0])
+    if exp["objective"] == "nse":
+        w0, w1 = int(str(exp["calibration"][0])[:4]), int(str(exp["validation"][1])[:4])
+    else:
+        w0 = w1 = int(exp["map_year"])
+    if cal["start"] == "warm_spinup":
+        per = int(config["simulation"]["spinup"]["max_years"]) + w1 - y0 + 1
+    else:
+        per = int(cal["run_in_years"]) + w1 - w0 + 1
+    col_years = cells * (int(cal["optimiser"]["max_iterations"]) * per + (w1 - y0 + 1))
+    return attempt * COST.runtime_minutes(col_years, threads, BUILD)
+

@@ -23,6 +23,7 @@ if demo_enabled():
         threads: 2  # processes writing the forcing years
         resources:
             mem_mb=3000,  # one month of the demo grid per process, plus the 1 km maps
+            runtime=runtime_inputs,  # [min] (common.smk)
         log:
             "logs/demo_world/make_demo_inputs.log",
         benchmark:
@@ -55,6 +56,7 @@ if demo_enabled():
         threads: 8  # kernel threads (capped at --cores)
         resources:
             mem_mb=2000,  # one block of columns and a year of the network's daily series
+            runtime=runtime_truth,  # [min] (common.smk)
         log:
             "logs/demo_world/make_truth.log",
         benchmark:

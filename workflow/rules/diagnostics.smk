@@ -17,6 +17,7 @@ rule diagnose:
     threads: 1
     resources:
         mem_mb=1000,  # blocks of 1024 cells per thread: 373 MB at 25,000 cells (docs/scale.md)
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/{experiment}/{member}/diagnose.log",
     benchmark:

@@ -16,6 +16,7 @@ rule ensemble_summary:
     threads: 2  # dask threads over chunks of cells
     resources:
         mem_mb=1000,  # the members and years of one chunk of ensemble.chunk_cells cells
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/ensemble/{experiment}_summary.log",
     benchmark:

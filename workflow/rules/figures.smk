@@ -20,6 +20,7 @@ rule plot_permafrost_area:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/{experiment}_{member}_permafrost_area.log",
     benchmark:
@@ -49,6 +50,7 @@ rule plot_validation_ranking:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/fig6_validation_ranking.log",
     benchmark:
@@ -75,6 +77,7 @@ rule plot_validation_scatter:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/fig7_{experiment}_validation_scatter.log",
     benchmark:
@@ -103,6 +106,7 @@ rule plot_calibration:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/fig5_calibration.log",
     benchmark:
@@ -128,6 +132,7 @@ rule plot_calibration_site:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/{calibration}_site.log",
     benchmark:
@@ -164,6 +169,7 @@ rule plot_sensitivity:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/sensitivity.log",
     benchmark:
@@ -197,6 +203,7 @@ rule plot_trends:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/fig9_{experiment}_trends.log",
     benchmark:
@@ -235,6 +242,7 @@ rule plot_relative_to_calimap:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/fig10_relative_to_calimap.log",
     benchmark:
@@ -274,6 +282,7 @@ rule plot_ensemble:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/fig8_ensemble.log",
     benchmark:
@@ -308,6 +317,7 @@ rule plot_ensemble_spread:
     threads: 1
     resources:
         mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/figS8_ensemble_spread.log",
     benchmark:

@@ -14,6 +14,7 @@ rule prepare_domain:
     threads: 1
     resources:
         mem_mb=2000,  # the 1 km maps in memory (18 soil bands of the whole region)
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/inputs/prepare_domain.log",
     benchmark:
@@ -41,6 +42,7 @@ rule prepare_forcing:
     threads: 1  # month-by-month reading and Zarr writing (I/O bound)
     resources:
         mem_mb=2000,  # one month of the domain's forcing window plus a 256 MB write buffer
+        runtime=runtime_inputs,  # [min] (common.smk)
     log:
         "logs/inputs/prepare_forcing.log",
     benchmark:
@@ -69,6 +71,7 @@ rule prepare_observations:
     threads: 1
     resources:
         mem_mb=1000,  # the observation workbook
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/inputs/prepare_observations.log",
     benchmark:

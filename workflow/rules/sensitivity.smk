@@ -28,6 +28,7 @@ rule sensitivity_samples:
     threads: 1
     resources:
         mem_mb=2000,  # the cycle years' air temperature and precipitation of the cells
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/sensitivity/samples.log",
     benchmark:
@@ -56,6 +57,7 @@ rule sensitivity_base:
     threads: 1  # three columns
     resources:
         mem_mb=1000,
+        runtime=runtime_sensitivity_base,  # [min] (common.smk)
     log:
         "logs/sensitivity/base.log",
     benchmark:
@@ -86,6 +88,7 @@ rule sensitivity_chunk:
     threads: 1  # chunks run side by side, one per core
     resources:
         mem_mb=1000,  # chunk_samples x 3 columns with the cycle years' forcing
+        runtime=runtime_sensitivity_chunk,  # [min] (common.smk)
     log:
         "logs/sensitivity/chunk_{chunk}.log",
     benchmark:
@@ -118,6 +121,7 @@ rule sensitivity_analyse:
     threads: 1
     resources:
         mem_mb=2000,
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/sensitivity/analyse.log",
     benchmark:

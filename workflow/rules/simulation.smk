@@ -20,6 +20,7 @@ rule member_parameters:
     threads: 1
     resources:
         mem_mb=500,
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/{experiment}/{member}/member_parameters.log",
     benchmark:
@@ -48,6 +49,7 @@ rule spinup:
     threads: 8  # kernel threads (capped at --cores)
     resources:
         mem_mb=2000,  # one block of columns with the cycle years' forcing
+        runtime=runtime_spinup,  # [min] (common.smk)
     log:
         "logs/{experiment}/{member}/spinup.log",
     benchmark:
@@ -82,6 +84,7 @@ rule simulate:
     threads: 8  # kernel threads (capped at --cores)
     resources:
         mem_mb=2000,  # one block-year of forcing plus the annual aggregates
+        runtime=runtime_simulate,  # [min] (common.smk)
     log:
         "logs/{experiment}/{member}/simulate.log",
     benchmark:

@@ -20,6 +20,7 @@ rule trends:
     threads: 1
     resources:
         mem_mb=1000,  # blocks of cells of every member: 285 MB at 25,000 cells, 13 members
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/trends/{experiment}.log",
     benchmark:
@@ -49,6 +50,7 @@ rule table3:
     threads: 1
     resources:
         mem_mb=500,
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/trends/table3.log",
     benchmark:

@@ -15,6 +15,7 @@ rule observed_variables:
     threads: 1
     resources:
         mem_mb=1000,  # the observation store as one table
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/validation/observed_variables.log",
     benchmark:
@@ -45,6 +46,7 @@ rule validate:
     threads: 1
     resources:
         mem_mb=1000,  # the sites' blocks of cells: 207 MB for 40 stores of 25,000 cells
+        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/validation/validate.log",
     benchmark:
