@@ -270,10 +270,22 @@ def _validate(work: Path, a) -> list[str]:
             "--out-dir", str(work / "validation"), *_chunk(a)]
 
 
+def _ensemble_summary(work: Path, a) -> list[str]:
+    dirs = member_dirs(work)
+    # the votes' years: the stores' second and last year (the paper's CR, 1980-2018, at 40)
+    cfg = {"trends": {"periods": {"CR": [YEARS0 + 1, YEARS0 + a.years - 1]}}}
+    if a.chunk_cells is not None:
+        cfg["ensemble"] = {"chunk_cells": int(a.chunk_cells)}
+    return ["ensemble_summary", "--experiment", "CaliMAP",
+            "--permafrost", *[str(d / "permafrost.zarr") for d in dirs],
+            "--out", str(work / "ensemble" / "cells.zarr"), "--config-json", json.dumps(cfg)]
+
+
 #: The benchmarked stages, in the order they run.
 STAGES: dict[str, Stage] = {s.name: s for s in (
     Stage("diagnose", _diagnose),
     Stage("trends", _trends, prepare=_members),
+    Stage("ensemble_summary", _ensemble_summary, prepare=_members),
     Stage("validate", _validate, prepare=_members),
 )}
 
@@ -437,7 +449,7 @@ def _run(a, work: Path) -> int:
         rows.append({"stage": name, "cells": a.cells, "years": a.years,
                      "members": a.members, "threads": a.threads, "seconds": round(wall, 2),
                      "peak_rss_MB": round(rss, 1)})
-    for out in ("diagnose/permafrost.zarr", "trends/trend_maps.zarr"):
+    for out in ("diagnose/permafrost.zarr", "trends/trend_maps.zarr", "ensemble/cells.zarr"):
         if (work / out).exists():
             print(f"  {out}: {du(work / out) / 2**20:,.2f} MB")
     if a.layouts:

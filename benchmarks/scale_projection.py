@@ -67,6 +67,7 @@ NAGG = 9
 #: Measured constants (see the module docstring): bytes per cell-year and per member.
 BYTES_ANNUAL_CELL_YEAR = 935.0      # annual.zarr, demo's model output, Blosc-Zstd 3 + shuffle
 BYTES_PERMAFROST_CELL_YEAR = 33.0   # permafrost.zarr, bench_out_of_core (25,000 cells)
+BYTES_ENSEMBLE_CELL_YEAR = 54.0     # ensemble/<e>/cells.zarr, bench_out_of_core (2,000 cells, 13 members)
 BYTES_FORCING_CELL_YEAR = 40.0e3    # forcing.zarr, the demo's store (74 cells, 40 years)
 BYTES_SITES_MEMBER = 26e6           # sites.zarr, the demo's (its probes, 1979-2018)
 BYTES_STATE_CELL = (8 + 3 * NLAYER) * 8.0
@@ -79,13 +80,15 @@ BYTES_TREND_MAPS_CELL = 6 * 2 * 3 * 8.0
 
 
 #: The result stages that bench_out_of_core.py measures: name -> (its jobs: "members",
-#: "experiments" or "one"; how its time scales: "cells" (x years), "cells_members" (x years
+#: "experiments", "ensembles" (the calibrated ones) or "one"; how its time scales: "cells" (x years), "cells_members" (x years
 #: x members) or "none"; bytes of its store per cell-year; per cell; note). A new stage of the
 #: benchmark is one entry here.
 RESULT_STAGES = {
     "diagnose": ("members", "cells", BYTES_PERMAFROST_CELL_YEAR, 0.0, "per member"),
     "trends": ("experiments", "cells_members", 0.0, BYTES_TREND_MAPS_CELL,
                "per experiment, its members"),
+    "ensemble_summary": ("ensembles", "cells_members", BYTES_ENSEMBLE_CELL_YEAR, 0.0,
+                         "per calibrated experiment, its members"),
     "validate": ("one", "none", 0.0, 0.0, "all members at the sites' cells (not scaled)"),
 }
 
@@ -211,7 +214,7 @@ def project(cfg: dict, cells: int, map_cells: int, kernel_us: float, stages: lis
             f"{iters} evaluations x {n:,} cells x {y} years")
     # result stages: measured by bench_out_of_core, scaled -------------------------------
     by = {r["stage"]: r for r in stages}
-    counts = {"members": members, "experiments": 1 + nexp, "one": 1}
+    counts = {"members": members, "experiments": 1 + nexp, "ensembles": nexp, "one": 1}
     for name, (jobs_of, scaling, bytes_cell_year, bytes_cell, note) in RESULT_STAGES.items():
         r = by.get(name)
         if r is None:

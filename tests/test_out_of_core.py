@@ -130,8 +130,8 @@ def test_the_benchmark_runs_and_prints(capsys):
                    "--chunk-cells", "16"]) == 0
     out = capsys.readouterr().out
     assert "bytes per cell-year" in out
-    for stage in ("diagnose", "trends", "validate"):
-        line = next(x for x in out.splitlines() if x.strip().startswith(stage + " "))
+    for stage in ("diagnose", "trends", "ensemble_summary", "validate"):
+        line = next(x for x in out.splitlines() if x.split(":")[0].strip() == stage)
         assert "peak RSS" in line and "MB" in line
         rss = float(line.split("peak RSS")[1].split("MB")[0])
         assert 20 < rss < 2048  # a real process's resident memory, in MB
