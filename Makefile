@@ -19,13 +19,14 @@ PYTHON ?= $(shell command -v python3.11 2>/dev/null || \
 NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 export NUMBA_CACHE_DIR
 
-.PHONY: help venv test test-slurm lint demo report aot point-demo bench bench-point bench-grid bench-inputs bench-sensitivity bench-calibration eval-calibration clean clean-results distclean
+.PHONY: help venv test test-slurm lint format demo report aot point-demo bench bench-point bench-grid bench-inputs bench-sensitivity bench-calibration eval-calibration clean clean-results distclean
 
 help:
 	@echo "make venv       create $(VENV) from $(LOCK) (Python 3.11, wheels only)"
-	@echo "make test       pytest + ruff + snakemake --lint (creates $(VENV) if needed)"
+	@echo "make test       pytest + ruff + snakemake --lint + snakefmt --check (creates $(VENV) if needed)"
 	@echo "make test-slurm the workflow on a real one-node SLURM (tests/test_slurm.py; root)"
-	@echo "make lint       ruff check and snakemake --lint"
+	@echo "make lint       ruff check, snakemake --lint and snakefmt --check (the rule files)"
+	@echo "make format     format the rule files with snakefmt"
 	@echo "make demo       run the whole workflow on the embedded demo (snakemake --cores all)"
 	@echo "make report     the demo (if not done) and its HTML report: results/report.html"
 	@echo "make aot        (optional) ahead-of-time build of the point kernel, for fast point runs;"
@@ -56,6 +57,7 @@ test: venv
 	$(VPY) -m pytest -q
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/snakemake --lint
+	$(VENV)/bin/snakefmt --check Snakefile workflow/rules
 
 # The workflow through profiles/slurm on a real one-node SLURM started on this machine (Debian's
 # Slurm, munge, slurmdbd, MariaDB; installed on first use, needs root). About 10 minutes.
@@ -65,6 +67,11 @@ test-slurm: venv
 lint: venv
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/snakemake --lint
+	$(VENV)/bin/snakefmt --check Snakefile workflow/rules
+
+# Formats the rule files (snakefmt, settings in pyproject.toml); `make lint` checks them.
+format: venv
+	$(VENV)/bin/snakefmt Snakefile workflow/rules
 
 demo: venv
 	$(VENV)/bin/snakemake --cores all

@@ -46,6 +46,6 @@ include: "workflow/rules/figures.smk"
 
 
 rule all:
+    default_target: True
     input:
         all_products(),
-    default_target: True

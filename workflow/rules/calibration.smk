@@ -15,14 +15,28 @@ rule calibrate:
         spinup=results("CaliFree/default/spinup/state.zarr"),
     output:
         history=results("calibration/{calibration}/history.csv"),
-        threshold=report(results("calibration/{calibration}/threshold.json"),
-                         caption="../report/calibration_threshold.rst",
-                         category="Calibration"),
+        threshold=report(
+            results("calibration/{calibration}/threshold.json"),
+            caption="../report/calibration_threshold.rst",
+            category="Calibration",
+        ),
         members=results("calibration/{calibration}/members.csv"),
         table=results("calibration/{calibration}/members.tsv"),
         series=results("calibration/{calibration}/site_series.csv"),  # header only for maps
-        parameters=[results("calibration/{calibration}", NAMING.member_file(m))  # the members'
-                    for m in NAMING.member_names(config["calibration"]["members"])],
+        parameters=[
+            results("calibration/{calibration}", NAMING.member_file(m))  # the members'
+            for m in NAMING.member_names(config["calibration"]["members"])
+        ],
+    log:
+        "logs/calibration/{calibration}.log",
+    benchmark:
+        "benchmarks/out/calibration/{calibration}.tsv"
+    conda:
+        "../envs/noahperm.yaml"
+    threads: 2  # kernel threads (capped at --cores)
+    resources:
+        mem_mb=2000,  # K candidates x the target's cells, one block
+        runtime=runtime_calibrate,  # [min] (common.smk)
     params:
         cmd=NOAHPERM,
         code=code("calibration"),  # its stage's code version
@@ -30,16 +44,6 @@ rule calibrate:
         checkpoint=results("calibration/{calibration}/checkpoints/history.json"),
         out_dir=parent_of_output,
         options=calibration_options,
-    threads: 2  # kernel threads (capped at --cores)
-    resources:
-        mem_mb=2000,  # K candidates x the target's cells, one block
-        runtime=runtime_calibrate,  # [min] (common.smk)
-    log:
-        "logs/calibration/{calibration}.log",
-    benchmark:
-        "benchmarks/out/calibration/{calibration}.tsv"
-    conda:
-        "../envs/noahperm.yaml"
     shell:
         "OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 {params.cmd} calibrate {wildcards.calibration}"
         " --config-json {params.config:q} --domain {input.domain:q} --forcing {input.forcing:q}"

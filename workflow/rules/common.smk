@@ -78,8 +78,11 @@ def forcing_grid_input():
 def demo_raw_outputs():
     """What make_demo_inputs writes: every forcing file of demo.years, the maps and, last,
     the manifest (``noahperm.demo_world.generator``)."""
-    return (LAYOUT.forcing_files(RAW, config["demo"]["years"], existing=False)
-            + [raw(p) for p in LAYOUT.DOMAIN_MAPS] + [DEMO_MARKER])
+    return (
+        LAYOUT.forcing_files(RAW, config["demo"]["years"], existing=False)
+        + [raw(p) for p in LAYOUT.DOMAIN_MAPS]
+        + [DEMO_MARKER]
+    )
 
 
 def raw_map_inputs():
@@ -145,10 +148,12 @@ def calibrated_members(table):
     noahperm.calibration.naming, as the calibrate rule writes them), each with its parameter
     file results/calibration/<e>/members/<m>.json (an output of the calibrate rule, so the DAG is
     static). A pair the table lists already keeps the table's row."""
-    rows = [(e, m, results("calibration", e, NAMING.member_file(m)))
-            for e in config["calibration"]["experiments"]
-            for m in NAMING.member_names(config["calibration"]["members"])
-            if (e, m) not in table.index]
+    rows = [
+        (e, m, results("calibration", e, NAMING.member_file(m)))
+        for e in config["calibration"]["experiments"]
+        for m in NAMING.member_names(config["calibration"]["members"])
+        if (e, m) not in table.index
+    ]
     extra = pd.DataFrame(rows, columns=["experiment", "member", "parameters"], dtype=str)
     return pd.concat([table, extra.set_index(["experiment", "member"], drop=False)])
 
@@ -170,7 +175,8 @@ def member_parameter_file(wildcards):
         known = ", ".join(f"{e}/{m}" for e, m in members())
         raise WorkflowError(
             f"{wildcards.experiment}/{wildcards.member} is not a member of the members table "
-            f"{config['members']} (its members: {known}); add a row to run it")
+            f"{config['members']} (its members: {known}); add a row to run it"
+        )
     p = MEMBERS.loc[key, "parameters"]
     return [p] if p else []
 
@@ -195,16 +201,20 @@ def member_files(name):
     of every member of the wildcard's experiment, in the table's order."""
 
     def files(wildcards):
-        return [results(f"{wildcards.experiment}/{m}/{name}")
-                for m in experiment_members(wildcards.experiment)]
+        return [
+            results(f"{wildcards.experiment}/{m}/{name}")
+            for m in experiment_members(wildcards.experiment)
+        ]
 
     return files
 
 
 def validate_member_arguments(wildcards, input):
     """``--member EXPERIMENT STORE`` for every member's permafrost.zarr (rule validate)."""
-    return " ".join(f"--member {shlex.quote(e)} {shlex.quote(results(f'{e}/{m}/permafrost.zarr'))}"
-                    for e, m in members())
+    return " ".join(
+        f"--member {shlex.quote(e)} {shlex.quote(results(f'{e}/{m}/permafrost.zarr'))}"
+        for e, m in members()
+    )
 
 
 # ------------------------------------------------------------------------------ targets
@@ -230,8 +240,10 @@ def member_products(e, m):
         results(f"{e}/{m}/regional_means.csv"),
     ]
     if e not in calibration_experiments():
-        out += [results(f"figures/{e}_{m}_permafrost_area.png"),
-                results(f"tables/{e}_{m}_permafrost_area.csv")]
+        out += [
+            results(f"figures/{e}_{m}_permafrost_area.png"),
+            results(f"tables/{e}_{m}_permafrost_area.csv"),
+        ]
     return out
 
 
@@ -243,12 +255,24 @@ def sensitivity_cells():
 
 def sensitivity_products():
     """The sensitivity stage's products (docs/sensitivity.md)."""
-    out = [results(f"sensitivity/{name}") for name in
-           ("samples.csv", "cells.json", "base/state.zarr", "base/convergence.csv",
-            "ivars.csv", "ranking.csv", "selected.json", "responses.csv")]
+    out = [
+        results(f"sensitivity/{name}")
+        for name in (
+            "samples.csv",
+            "cells.json",
+            "base/state.zarr",
+            "base/convergence.csv",
+            "ivars.csv",
+            "ranking.csv",
+            "selected.json",
+            "responses.csv",
+        )
+    ]
     out.append(results("figures/fig4_sensitivity.png"))
-    out += [results(f"figures/figS{i}_sensitivity_ivars50.png")
-            for i in range(1, sensitivity_cells() + 1)]
+    out += [
+        results(f"figures/figS{i}_sensitivity_ivars50.png")
+        for i in range(1, sensitivity_cells() + 1)
+    ]
     return out
 
 
@@ -279,8 +303,10 @@ def all_products():
 TREND_PRODUCTS = ("series.csv", "trends.csv", "trend_maps.zarr")  # per experiment, trends/{e}/
 TABLE3 = ("tables/table3.csv", "tables/table3.md")
 VALIDATION_PRODUCTS = ("observed.csv", "metrics.csv", "ranking.csv", "pairs.csv")  # validation/
-VALIDATION_FIGURES = ("figures/fig6_validation_ranking.png",
-                      "figures/fig7_{experiment}_validation_scatter.png")
+VALIDATION_FIGURES = (
+    "figures/fig6_validation_ranking.png",
+    "figures/fig7_{experiment}_validation_scatter.png",
+)
 
 
 def result_products():
@@ -318,8 +344,9 @@ def relative_to_calimap_wanted():
 
 def trend_figure_products():
     """Figure 9 of every experiment (PNG, SVG); Figure 10 and its numbers when wanted."""
-    out = [results(f"figures/fig9_{e}_trends.{ext}") for e in experiments()
-           for ext in ("png", "svg")]
+    out = [
+        results(f"figures/fig9_{e}_trends.{ext}") for e in experiments() for ext in ("png", "svg")
+    ]
     if relative_to_calimap_wanted():
         out += [results(f"figures/fig10_relative_to_calimap.{ext}") for ext in ("png", "svg")]
         out.append(results("tables/fig10_relative_to_calimap.csv"))
@@ -334,8 +361,13 @@ def calibration_experiments():
 
 def calibration_products(experiment):
     d = results("calibration", experiment)
-    out = [f"{d}/history.csv", f"{d}/threshold.json", f"{d}/members.csv",
-           f"{d}/members.tsv", f"{d}/site_series.csv"]
+    out = [
+        f"{d}/history.csv",
+        f"{d}/threshold.json",
+        f"{d}/members.csv",
+        f"{d}/members.tsv",
+        f"{d}/site_series.csv",
+    ]
     if config["calibration"]["experiments"][experiment]["objective"] == "nse":
         out.append(results("figures", f"{experiment}_site.png"))
     return out
@@ -347,8 +379,10 @@ def calibration_inputs(wildcards):
     sensitivity stage's selected set when calibration.parameters is 'selected'."""
     exp = config["calibration"]["experiments"].get(wildcards.calibration)
     if exp is None:
-        raise WorkflowError(f"unknown calibration experiment {wildcards.calibration!r} "
-                            f"(config calibration.experiments: {calibration_experiments()})")
+        raise WorkflowError(
+            f"unknown calibration experiment {wildcards.calibration!r} "
+            f"(config calibration.experiments: {calibration_experiments()})"
+        )
     out = {}
     if exp["objective"] == "nse":
         out["observations"] = rules.prepare_observations.output[0]
@@ -362,10 +396,15 @@ def calibration_inputs(wildcards):
 
 def calibration_options(wildcards, input):
     """The command-line options of the optional inputs."""
-    names = {"observations": "--observations", "map": "--map",
-             "califree_annual": "--califree-annual", "ranking": "--ranking"}
-    return " ".join(f"{opt} {shlex.quote(str(input[k]))}" for k, opt in names.items()
-                    if k in input.keys())
+    names = {
+        "observations": "--observations",
+        "map": "--map",
+        "califree_annual": "--califree-annual",
+        "ranking": "--ranking",
+    }
+    return " ".join(
+        f"{opt} {shlex.quote(str(input[k]))}" for k, opt in names.items() if k in input.keys()
+    )
 
 
 # ------------------------------------------------------------------------ ensembles
@@ -396,9 +435,14 @@ def spinup_config_json(wildcards):
     ensemble.spinup (its limits; only that part, so that another ensemble setting does not
     rerun the members)."""
     if is_ensemble_member(wildcards):
-        return json.dumps({"forcing": config["forcing"], "simulation": config["simulation"],
-                           "ensemble": {"spinup": config["ensemble"]["spinup"]}},
-                          sort_keys=True)
+        return json.dumps(
+            {
+                "forcing": config["forcing"],
+                "simulation": config["simulation"],
+                "ensemble": {"spinup": config["ensemble"]["spinup"]},
+            },
+            sort_keys=True,
+        )
     return config_json("forcing", "simulation")
 
 
@@ -407,8 +451,12 @@ def ensemble_products(e):
     return [results("ensemble", e, "cells.zarr")]
 
 
-ENSEMBLE_FIGURES = ("figures/fig8_ensemble.png", "figures/fig8_ensemble.pdf",
-                    "figures/figS8_ensemble_spread.png", "figures/figS8_ensemble_spread.pdf")
+ENSEMBLE_FIGURES = (
+    "figures/fig8_ensemble.png",
+    "figures/fig8_ensemble.pdf",
+    "figures/figS8_ensemble_spread.png",
+    "figures/figS8_ensemble_spread.pdf",
+)
 
 
 def all_ensemble_products():
@@ -452,16 +500,21 @@ def runtime_inputs(wildcards, attempt):
     """The input caches and the demo's inputs: COST.SECONDS_PER_CELL_YEAR_INPUTS per cell and
     year of forcing (read, regridded, written)."""
     cell_years = domain_cells_estimate() * _nyears(config["forcing"]["years"])
-    return attempt * max(COST.FLOOR_MIN, int(COST.SAFETY * cell_years
-                                            * COST.SECONDS_PER_CELL_YEAR_INPUTS / 60) + 1)
+    return attempt * max(
+        COST.FLOOR_MIN, int(COST.SAFETY * cell_years * COST.SECONDS_PER_CELL_YEAR_INPUTS / 60) + 1
+    )
 
 
 def runtime_spinup(wildcards, threads, attempt):
     """A member's spin-up: its cells x the most years (a calibrated member: ensemble.spinup)."""
-    sp = (config["ensemble"]["spinup"] if wildcards.experiment in calibration_experiments()
-          else config["simulation"]["spinup"])
-    return attempt * COST.runtime_minutes(domain_cells_estimate() * int(sp["max_years"]),
-                                          threads, BUILD)
+    sp = (
+        config["ensemble"]["spinup"]
+        if wildcards.experiment in calibration_experiments()
+        else config["simulation"]["spinup"]
+    )
+    return attempt * COST.runtime_minutes(
+        domain_cells_estimate() * int(sp["max_years"]), threads, BUILD
+    )
 
 
 def runtime_simulate(wildcards, threads, attempt):
@@ -472,7 +525,9 @@ def runtime_simulate(wildcards, threads, attempt):
 
 def runtime_truth(wildcards, threads, attempt):
     """The demo's truth: a cold spin-up and the transient of the domain."""
-    years = int(config["simulation"]["spinup"]["max_years"]) + _nyears(config["simulation"]["years"])
+    years = int(config["simulation"]["spinup"]["max_years"]) + _nyears(
+        config["simulation"]["years"]
+    )
     return attempt * COST.runtime_minutes(domain_cells_estimate() * years, threads, BUILD)
 
 
@@ -507,4 +562,3 @@ def runtime_calibrate(wildcards, threads, attempt):
         per = int(cal["run_in_years"]) + w1 - w0 + 1
     col_years = cells * (int(cal["optimiser"]["max_iterations"]) * per + (w1 - y0 + 1))
     return attempt * COST.runtime_minutes(col_years, threads, BUILD)
-

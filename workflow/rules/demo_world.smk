@@ -15,21 +15,21 @@ if demo_enabled():
     rule make_demo_inputs:
         output:
             demo_raw_outputs(),
-        params:
-            cmd=NOAHPERM,
-            code=code("demo_inputs"),  # its stage's code version
-            raw_dir=raw_root,
-            config=config_json("demo"),
-        threads: 2  # processes writing the forcing years
-        resources:
-            mem_mb=3000,  # one month of the demo grid per process, plus the 1 km maps
-            runtime=runtime_inputs,  # [min] (common.smk)
         log:
             "logs/demo_world/make_demo_inputs.log",
         benchmark:
             "benchmarks/out/demo_world/make_demo_inputs.tsv"
         conda:
             "../envs/noahperm.yaml"
+        threads: 2  # processes writing the forcing years
+        resources:
+            mem_mb=3000,  # one month of the demo grid per process, plus the 1 km maps
+            runtime=runtime_inputs,  # [min] (common.smk)
+        params:
+            cmd=NOAHPERM,
+            code=code("demo_inputs"),  # its stage's code version
+            raw_dir=raw_root,
+            config=config_json("demo"),
         shell:
             "{params.cmd} make_demo_inputs --config-json {params.config:q}"
             " --out {params.raw_dir:q} --threads {threads} > {log} 2>&1"
@@ -47,22 +47,22 @@ if demo_enabled():
             summary=str(Path(TRUTH_DIR, LAYOUT.TRUTH_SUMMARY)),
             map2010=raw(LAYOUT.PERMAFROST_MAP),
             observations=[raw(f) for f in LAYOUT.OBSERVATION_FILES],
-        params:
-            cmd=NOAHPERM,
-            code=code("truth"),  # its stage's code version
-            raw_dir=raw_root,
-            truth_dir=parent_of_output,
-            config=config_json("truth", "simulation", "forcing", "domain", "observations"),
-        threads: 8  # kernel threads (capped at --cores)
-        resources:
-            mem_mb=2000,  # one block of columns and a year of the network's daily series
-            runtime=runtime_truth,  # [min] (common.smk)
         log:
             "logs/demo_world/make_truth.log",
         benchmark:
             "benchmarks/out/demo_world/make_truth.tsv"
         conda:
             "../envs/noahperm.yaml"
+        threads: 8  # kernel threads (capped at --cores)
+        resources:
+            mem_mb=2000,  # one block of columns and a year of the network's daily series
+            runtime=runtime_truth,  # [min] (common.smk)
+        params:
+            cmd=NOAHPERM,
+            code=code("truth"),  # its stage's code version
+            raw_dir=raw_root,
+            truth_dir=parent_of_output,
+            config=config_json("truth", "simulation", "forcing", "domain", "observations"),
         shell:
             "{params.cmd} make_truth --config-json {params.config:q}"
             " --domain {input.domain:q} --forcing {input.forcing:q}"

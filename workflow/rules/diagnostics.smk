@@ -11,19 +11,19 @@ rule diagnose:
         permafrost=directory(results("{experiment}/{member}/permafrost.zarr")),
         area=results("{experiment}/{member}/area.csv"),
         means=results("{experiment}/{member}/regional_means.csv"),
-    params:
-        cmd=NOAHPERM,
-        code=code("diagnostics"),  # its stage's code version
-    threads: 1
-    resources:
-        mem_mb=1000,  # blocks of 1024 cells per thread: 373 MB at 25,000 cells (docs/scale.md)
-        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/{experiment}/{member}/diagnose.log",
     benchmark:
         "benchmarks/out/{experiment}/{member}/diagnose.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,  # blocks of 1024 cells per thread: 373 MB at 25,000 cells (docs/scale.md)
+        runtime=runtime_light,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("diagnostics"),  # its stage's code version
     shell:
         "{params.cmd} diagnose --annual {input.annual:q} --domain {input.domain:q}"
         " --forcing {input.forcing:q} --out {output.permafrost:q} --area {output.area:q}"

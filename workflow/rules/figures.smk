@@ -12,21 +12,21 @@ rule plot_permafrost_area:
             category="Permafrost change",
         ),
         csv=results("tables/{experiment}_{member}_permafrost_area.csv"),
-    params:
-        cmd=NOAHPERM,
-        code=code("figures"),  # its stage's code version
-        raw_dir=raw_root,
-        nw=config["figures"]["northwest"],
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/{experiment}_{member}_permafrost_area.log",
     benchmark:
         "benchmarks/out/figures/{experiment}_{member}_permafrost_area.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
+        raw_dir=raw_root,
+        nw=config["figures"]["northwest"],
     shell:
         "{params.cmd} plot_permafrost_area --permafrost {input.permafrost:q}"
         " --raw-dir {params.raw_dir:q} --nw-lon-max {params.nw[lon_max]}"
@@ -44,19 +44,19 @@ rule plot_validation_ranking:
             caption="../report/validation_ranking.rst",
             category="Validation",
         ),
-    params:
-        cmd=NOAHPERM,
-        code=code("figures"),  # its stage's code version
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/fig6_validation_ranking.log",
     benchmark:
         "benchmarks/out/figures/fig6_validation_ranking.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
     shell:
         "{params.cmd} plot_validation_ranking --ranking {input.ranking:q} --png {output.png:q}"
         " > {log} 2>&1"
@@ -71,19 +71,19 @@ rule plot_validation_scatter:
             caption="../report/validation_scatter.rst",
             category="Validation",
         ),
-    params:
-        cmd=NOAHPERM,
-        code=code("figures"),  # its stage's code version
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/fig7_{experiment}_validation_scatter.log",
     benchmark:
         "benchmarks/out/figures/fig7_{experiment}_validation_scatter.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
     shell:
         "{params.cmd} plot_validation_scatter --pairs {input.pairs:q}"
         " --experiment {wildcards.experiment:q} --png {output.png:q} > {log} 2>&1"
@@ -91,28 +91,31 @@ rule plot_validation_scatter:
 
 rule plot_calibration:
     input:
-        [results("calibration", e, f) for e in calibration_experiments()
-         for f in ("history.csv", "threshold.json")],
+        [
+            results("calibration", e, f)
+            for e in calibration_experiments()
+            for f in ("history.csv", "threshold.json")
+        ],
     output:
         png=report(
             results("figures/fig5_calibration.png"),
             caption="../report/fig5_calibration.rst",
             category="Calibration",
         ),
-    params:
-        cmd=NOAHPERM,
-        code=code("figures"),  # its stage's code version
-        dirs=[results("calibration", e) for e in calibration_experiments()],
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/fig5_calibration.log",
     benchmark:
         "benchmarks/out/figures/fig5_calibration.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
+        dirs=[results("calibration", e) for e in calibration_experiments()],
     shell:
         "{params.cmd} plot_calibration {params.dirs:q} --png {output.png:q} > {log} 2>&1"
 
@@ -126,19 +129,19 @@ rule plot_calibration_site:
             caption="../report/calibration_site.rst",
             category="Calibration",
         ),
-    params:
-        cmd=NOAHPERM,
-        code=code("figures"),  # its stage's code version
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/{calibration}_site.log",
     benchmark:
         "benchmarks/out/figures/{calibration}_site.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
     shell:
         "{params.cmd} plot_calibration_site {input:q} --title '{wildcards.calibration}'"
         " --png {output.png:q} > {log} 2>&1"
@@ -163,19 +166,19 @@ rule plot_sensitivity:
             )
             for i in range(1, sensitivity_cells() + 1)
         ],
-    params:
-        cmd=NOAHPERM,
-        code=code("figures"),  # its stage's code version
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/sensitivity.log",
     benchmark:
         "benchmarks/out/figures/sensitivity.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
     shell:
         "{params.cmd} plot_sensitivity --ranking {input.ranking:q} --ivars {input.ivars:q}"
         " --cells {input.cells:q} --fig4 {output.fig4:q} --per-cell {output.per_cell:q}"
@@ -195,21 +198,21 @@ rule plot_trends:
             subcategory="Figure 9",
         ),
         svg=results("figures/fig9_{experiment}_trends.svg"),
-    params:
-        cmd=NOAHPERM,
-        code=code("figures"),  # its stage's code version
-        period=trend_map_period(),
-        members=lambda wildcards: experiment_members(wildcards.experiment),  # its caption
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/fig9_{experiment}_trends.log",
     benchmark:
         "benchmarks/out/figures/fig9_{experiment}_trends.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
+        period=trend_map_period(),
+        members=lambda wildcards: experiment_members(wildcards.experiment),  # its caption
     shell:
         "{params.cmd} plot_trends --series {input.series:q} --trends {input.trends:q}"
         " --maps {input.maps:q} --experiment {wildcards.experiment:q}"
@@ -234,21 +237,21 @@ rule plot_relative_to_calimap:
             category="Trends",
             subcategory="Figure 10",
         ),
-    params:
-        cmd=NOAHPERM,
-        code=code("figures"),  # its stage's code version
-        year=figure_map_year(),
-        experiments=experiments(),  # its caption
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/fig10_relative_to_calimap.log",
     benchmark:
         "benchmarks/out/figures/fig10_relative_to_calimap.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
+        year=figure_map_year(),
+        experiments=experiments(),  # its caption
     shell:
         "{params.cmd} plot_relative_to_calimap --series {input.series:q}"
         " --trends {input.trends:q} --year {params.year} --out {output.png:q} {output.svg:q}"
@@ -257,12 +260,11 @@ rule plot_relative_to_calimap:
 
 rule plot_ensemble:
     input:
-        maps=expand(results("trends/{experiment}/trend_maps.zarr"),
-                    experiment=ensemble_experiments()),
-        series=expand(results("trends/{experiment}/series.csv"),
-                      experiment=ensemble_experiments()),
-        cells=expand(results("ensemble/{experiment}/cells.zarr"),
-                     experiment=ensemble_experiments()),
+        maps=expand(
+            results("trends/{experiment}/trend_maps.zarr"), experiment=ensemble_experiments()
+        ),
+        series=expand(results("trends/{experiment}/series.csv"), experiment=ensemble_experiments()),
+        cells=expand(results("ensemble/{experiment}/cells.zarr"), experiment=ensemble_experiments()),
         map2010=map_2010_inputs(),
     output:
         png=report(
@@ -271,24 +273,31 @@ rule plot_ensemble:
             category="Ensembles",
         ),
         pdf=results(ENSEMBLE_FIGURES[1]),
-    params:
-        cmd=NOAHPERM,
-        code=code("figures"),  # its stage's code version
-        raw_dir=raw_root,
-        experiments=ensemble_experiments(),
-        first=config["trends"]["periods"].get("CR", [1980])[0],
-        map_year=next((x["map_year"] for x in config["calibration"]["experiments"].values()
-                       if x.get("objective") == "kappa"), 2010),  # the map's year (CaliMAP)
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/fig8_ensemble.log",
     benchmark:
         "benchmarks/out/figures/fig8_ensemble.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
+        raw_dir=raw_root,
+        experiments=ensemble_experiments(),
+        first=config["trends"]["periods"].get("CR", [1980])[0],
+        map_year=next(
+            (
+                x["map_year"]
+                for x in config["calibration"]["experiments"].values()
+                if x.get("objective") == "kappa"
+            ),
+            2010,
+        ),
+        # the map's year (CaliMAP)
     shell:
         "{params.cmd} plot_ensemble --experiments {params.experiments:q}"
         " --trend-maps {input.maps:q} --series {input.series:q} --cells {input.cells:q}"
@@ -298,10 +307,16 @@ rule plot_ensemble:
 
 rule plot_ensemble_spread:
     input:
-        area=[results(f"{e}/{m}/area.csv") for e in ensemble_experiments()
-              for m in experiment_members(e)],
-        means=[results(f"{e}/{m}/regional_means.csv") for e in ensemble_experiments()
-               for m in experiment_members(e)],
+        area=[
+            results(f"{e}/{m}/area.csv")
+            for e in ensemble_experiments()
+            for m in experiment_members(e)
+        ],
+        means=[
+            results(f"{e}/{m}/regional_means.csv")
+            for e in ensemble_experiments()
+            for m in experiment_members(e)
+        ],
     output:
         png=report(
             results(ENSEMBLE_FIGURES[2]),
@@ -309,21 +324,21 @@ rule plot_ensemble_spread:
             category="Ensembles",
         ),
         pdf=results(ENSEMBLE_FIGURES[3]),
-    params:
-        cmd=NOAHPERM,
-        code=code("figures"),  # its stage's code version
-        dirs=[results(e, m) for e in ensemble_experiments() for m in experiment_members(e)],
-        first=config["trends"]["periods"].get("CR", [1980])[0],
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/figures/figS8_ensemble_spread.log",
     benchmark:
         "benchmarks/out/figures/figS8_ensemble_spread.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=runtime_light,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("figures"),  # its stage's code version
+        dirs=[results(e, m) for e in ensemble_experiments() for m in experiment_members(e)],
+        first=config["trends"]["periods"].get("CR", [1980])[0],
     shell:
         "{params.cmd} plot_ensemble_spread {params.dirs:q} --first-year {params.first}"
         " --png {output.png:q} --pdf {output.pdf:q} > {log} 2>&1"

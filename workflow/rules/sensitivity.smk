@@ -21,20 +21,20 @@ rule sensitivity_samples:
     output:
         samples=results("sensitivity/samples.csv"),
         cells=results("sensitivity/cells.json"),
-    params:
-        cmd=NOAHPERM,
-        code=code("sensitivity"),  # its stage's code version
-        config=config_json("simulation", "sensitivity"),
-    threads: 1
-    resources:
-        mem_mb=2000,  # the cycle years' air temperature and precipitation of the cells
-        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/sensitivity/samples.log",
     benchmark:
         "benchmarks/out/sensitivity/samples.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,  # the cycle years' air temperature and precipitation of the cells
+        runtime=runtime_light,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("sensitivity"),  # its stage's code version
+        config=config_json("simulation", "sensitivity"),
     shell:
         "{params.cmd} sensitivity_samples --config-json {params.config:q}"
         " --domain {input.domain:q} --forcing {input.forcing:q}"
@@ -49,21 +49,21 @@ rule sensitivity_base:
     output:
         state=directory(results("sensitivity/base/state.zarr")),
         convergence=results("sensitivity/base/convergence.csv"),
-    params:
-        cmd=NOAHPERM,
-        code=code("sensitivity"),  # its stage's code version
-        config=config_json("simulation", "sensitivity"),
-        checkpoints=results("sensitivity/base/checkpoints"),
-    threads: 1  # three columns
-    resources:
-        mem_mb=1000,
-        runtime=runtime_sensitivity_base,  # [min] (common.smk)
     log:
         "logs/sensitivity/base.log",
     benchmark:
         "benchmarks/out/sensitivity/base.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1  # three columns
+    resources:
+        mem_mb=1000,
+        runtime=runtime_sensitivity_base,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("sensitivity"),  # its stage's code version
+        config=config_json("simulation", "sensitivity"),
+        checkpoints=results("sensitivity/base/checkpoints"),
     shell:
         "{params.cmd} sensitivity_base --config-json {params.config:q}"
         " --domain {input.domain:q} --forcing {input.forcing:q} --cells {input.cells:q}"
@@ -80,21 +80,21 @@ rule sensitivity_chunk:
         base=rules.sensitivity_base.output.state,
     output:
         results("sensitivity/chunks/chunk_{chunk}.csv"),
-    params:
-        cmd=NOAHPERM,
-        code=code("sensitivity"),  # its stage's code version
-        config=config_json("simulation", "sensitivity"),
-        checkpoints=results("sensitivity/chunks/checkpoints_{chunk}"),
-    threads: 1  # chunks run side by side, one per core
-    resources:
-        mem_mb=1000,  # chunk_samples x 3 columns with the cycle years' forcing
-        runtime=runtime_sensitivity_chunk,  # [min] (common.smk)
     log:
         "logs/sensitivity/chunk_{chunk}.log",
     benchmark:
         "benchmarks/out/sensitivity/chunk_{chunk}.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1  # chunks run side by side, one per core
+    resources:
+        mem_mb=1000,  # chunk_samples x 3 columns with the cycle years' forcing
+        runtime=runtime_sensitivity_chunk,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("sensitivity"),  # its stage's code version
+        config=config_json("simulation", "sensitivity"),
+        checkpoints=results("sensitivity/chunks/checkpoints_{chunk}"),
     shell:
         "{params.cmd} sensitivity_chunk --config-json {params.config:q}"
         " --domain {input.domain:q} --forcing {input.forcing:q}"
@@ -110,24 +110,27 @@ rule sensitivity_analyse:
         chunks=expand(results("sensitivity/chunks/chunk_{chunk}.csv"), chunk=SENS_CHUNKS),
     output:
         ivars=results("sensitivity/ivars.csv"),
-        ranking=report(results("sensitivity/ranking.csv"),
-                       caption="../report/sensitivity_ranking.rst", category="Sensitivity"),
+        ranking=report(
+            results("sensitivity/ranking.csv"),
+            caption="../report/sensitivity_ranking.rst",
+            category="Sensitivity",
+        ),
         selected=results("sensitivity/selected.json"),
         responses=results("sensitivity/responses.csv"),
-    params:
-        cmd=NOAHPERM,
-        code=code("sensitivity"),  # its stage's code version
-        config=config_json("simulation", "sensitivity"),
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/sensitivity/analyse.log",
     benchmark:
         "benchmarks/out/sensitivity/analyse.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=runtime_light,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("sensitivity"),  # its stage's code version
+        config=config_json("simulation", "sensitivity"),
     shell:
         "{params.cmd} sensitivity_analyse --config-json {params.config:q}"
         " --samples {input.samples:q} --cells {input.cells:q} --chunks {input.chunks:q}"

@@ -13,20 +13,20 @@ rule member_parameters:
         member_parameter_file,
     output:
         results("{experiment}/{member}/parameters.json"),
-    params:
-        cmd=NOAHPERM,
-        code=code("simulation"),  # its stage's code version
-        source=member_parameter_source,
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/{experiment}/{member}/member_parameters.log",
     benchmark:
         "benchmarks/out/{experiment}/{member}/member_parameters.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=runtime_light,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("simulation"),  # its stage's code version
+        source=member_parameter_source,
     shell:
         "{params.cmd} member_parameters {params.source} --out {output:q} > {log} 2>&1"
 
@@ -40,22 +40,22 @@ rule spinup:
     output:
         state=directory(results("{experiment}/{member}/spinup/state.zarr")),
         convergence=results("{experiment}/{member}/spinup/convergence.csv"),
-    params:
-        cmd=NOAHPERM,
-        code=code("simulation"),  # its stage's code version
-        config=spinup_config_json,  # + section ensemble for a calibrated member
-        checkpoints=results("{experiment}/{member}/spinup/checkpoints"),
-        start=spinup_start_option,
-    threads: 8  # kernel threads (capped at --cores)
-    resources:
-        mem_mb=2000,  # one block of columns with the cycle years' forcing
-        runtime=runtime_spinup,  # [min] (common.smk)
     log:
         "logs/{experiment}/{member}/spinup.log",
     benchmark:
         "benchmarks/out/{experiment}/{member}/spinup.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 8  # kernel threads (capped at --cores)
+    resources:
+        mem_mb=2000,  # one block of columns with the cycle years' forcing
+        runtime=runtime_spinup,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("simulation"),  # its stage's code version
+        config=spinup_config_json,  # + section ensemble for a calibrated member
+        checkpoints=results("{experiment}/{member}/spinup/checkpoints"),
+        start=spinup_start_option,
     shell:
         "{params.cmd} spinup --config-json {params.config:q}"
         " --domain {input.domain:q} --forcing {input.forcing:q}"
@@ -75,22 +75,22 @@ rule simulate:
         annual=directory(results("{experiment}/{member}/annual.zarr")),
         sites=directory(results("{experiment}/{member}/sites.zarr")),
         state=directory(results("{experiment}/{member}/state.zarr")),
-    params:
-        cmd=NOAHPERM,
-        code=code("simulation"),  # its stage's code version
-        config=config_json("forcing", "simulation", "observations"),
-        checkpoints=results("{experiment}/{member}/checkpoints"),
-        out_dir=parent_of_output,
-    threads: 8  # kernel threads (capped at --cores)
-    resources:
-        mem_mb=2000,  # one block-year of forcing plus the annual aggregates
-        runtime=runtime_simulate,  # [min] (common.smk)
     log:
         "logs/{experiment}/{member}/simulate.log",
     benchmark:
         "benchmarks/out/{experiment}/{member}/simulate.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 8  # kernel threads (capped at --cores)
+    resources:
+        mem_mb=2000,  # one block-year of forcing plus the annual aggregates
+        runtime=runtime_simulate,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("simulation"),  # its stage's code version
+        config=config_json("forcing", "simulation", "observations"),
+        checkpoints=results("{experiment}/{member}/checkpoints"),
+        out_dir=parent_of_output,
     shell:
         "{params.cmd} simulate --config-json {params.config:q}"
         " --domain {input.domain:q} --forcing {input.forcing:q}"

@@ -12,21 +12,21 @@ rule trends:
         series=results("trends/{experiment}/series.csv"),
         trends=results("trends/{experiment}/trends.csv"),
         maps=directory(results("trends/{experiment}/trend_maps.zarr")),
-    params:
-        cmd=NOAHPERM,
-        code=code("trends"),  # its stage's code version
-        cfg=config_json("trends"),
-        out_dir=parent_of_output,
-    threads: 1
-    resources:
-        mem_mb=1000,  # blocks of cells of every member: 285 MB at 25,000 cells, 13 members
-        runtime=runtime_light,  # [min] (common.smk)
     log:
         "logs/trends/{experiment}.log",
     benchmark:
         "benchmarks/out/trends/{experiment}.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,  # blocks of cells of every member: 285 MB at 25,000 cells, 13 members
+        runtime=runtime_light,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("trends"),  # its stage's code version
+        cfg=config_json("trends"),
+        out_dir=parent_of_output,
     shell:
         "{params.cmd} trends --experiment {wildcards.experiment:q} --area {input.area:q}"
         " --means {input.means:q} --permafrost {input.permafrost:q}"
@@ -39,24 +39,32 @@ rule table3:
         series=expand(results("trends/{experiment}/series.csv"), experiment=experiments()),
         trends=expand(results("trends/{experiment}/trends.csv"), experiment=experiments()),
     output:
-        csv=report(results("tables/table3.csv"), caption="../report/table3.rst",
-                   category="Trends", subcategory="Table 3"),
-        md=report(results("tables/table3.md"), caption="../report/table3.rst",
-                  category="Trends", subcategory="Table 3"),
-    params:
-        cmd=NOAHPERM,
-        code=code("trends"),  # its stage's code version
-        years=config["trends"]["periods"].get("CR", [1980, 2018]),
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=runtime_light,  # [min] (common.smk)
+        csv=report(
+            results("tables/table3.csv"),
+            caption="../report/table3.rst",
+            category="Trends",
+            subcategory="Table 3",
+        ),
+        md=report(
+            results("tables/table3.md"),
+            caption="../report/table3.rst",
+            category="Trends",
+            subcategory="Table 3",
+        ),
     log:
         "logs/trends/table3.log",
     benchmark:
         "benchmarks/out/trends/table3.tsv"
     conda:
         "../envs/noahperm.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=runtime_light,  # [min] (common.smk)
+    params:
+        cmd=NOAHPERM,
+        code=code("trends"),  # its stage's code version
+        years=config["trends"]["periods"].get("CR", [1980, 2018]),
     shell:
         "{params.cmd} table3 --series {input.series:q} --trends {input.trends:q}"
         " --years {params.years[0]} {params.years[1]} --csv {output.csv:q} --md {output.md:q}"
