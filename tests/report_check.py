@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from apt_packages import apt_install
+
 PACKAGES = ("chromium",)
 
 
@@ -32,14 +34,7 @@ def install() -> str:
     RuntimeError when it cannot be installed."""
     if chromium():
         return chromium()
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise RuntimeError("chromium is not installed and cannot be installed here "
-                           "(needs root and apt-get)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *PACKAGES]
-    if subprocess.run(cmd, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], env=env, check=True, capture_output=True)
-        subprocess.run(cmd, env=env, check=True, capture_output=True)
+    apt_install(PACKAGES, "chromium is not installed")
     if not chromium():
         raise RuntimeError("apt-get installed chromium but no chromium binary is on PATH")
     return chromium()

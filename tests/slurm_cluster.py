@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from apt_packages import apt_install
+
 PACKAGES = ("slurm-wlm", "munge", "mariadb-server", "slurmdbd")
 BINARIES = ("slurmctld", "slurmd", "slurmdbd", "sbatch", "sacct", "sacctmgr", "munged",
             "mariadbd", "mariadb")
@@ -41,14 +43,7 @@ def install() -> None:
     """Install the Debian packages when a binary is missing (needs root and apt)."""
     if not missing_binaries():
         return
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise RuntimeError(f"SLURM is not installed ({', '.join(missing_binaries())} missing) "
-                           "and cannot be installed here (needs root and apt-get)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *PACKAGES]
-    if subprocess.run(cmd, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], env=env, check=True, capture_output=True)
-        subprocess.run(cmd, env=env, check=True, capture_output=True)
+    apt_install(PACKAGES, f"SLURM is not installed ({', '.join(missing_binaries())} missing)")
 
 
 def _sbin(name: str) -> str:

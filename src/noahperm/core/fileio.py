@@ -161,3 +161,22 @@ def write_csv(df, path, **kw) -> Path:
     with atomic_file(path) as tmp:
         df.to_csv(tmp, **kw)
     return path
+
+
+def read_csv(path, required=(), missing_hint: str = ""):
+    """A product's CSV table, refused with an ``InputError`` naming the file when it does not
+    exist (``missing_hint``: what makes it, e.g. "run rule trends") or lacks a ``required``
+    column."""
+    import pandas as pd
+
+    from noahperm.core.errors import InputError
+
+    try:
+        df = pd.read_csv(path)
+    except FileNotFoundError:
+        what = f"no such file ({missing_hint})" if missing_hint else "no such file"
+        raise InputError(what, path=path) from None
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputError("missing column(s)", path=path, field=", ".join(missing))
+    return df

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from noahperm.core.errors import InputError
+from noahperm.core.fileio import read_csv
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +57,7 @@ def read_products(series_csvs, trends_csvs) -> tuple[pd.DataFrame, pd.DataFrame]
     """Every experiment's ``series.csv`` and ``trends.csv`` (rule trends), concatenated."""
 
     def read(path, required):
-        try:
-            df = pd.read_csv(path)
-        except FileNotFoundError:
-            raise InputError("no such file (run rule trends)", path=path) from None
-        missing = [c for c in required if c not in df.columns]
-        if missing:
-            raise InputError("missing column(s)", path=path, field=", ".join(missing))
-        return df
+        return read_csv(path, required, "run rule trends")
 
     series = pd.concat([read(p, ["experiment", "variable", "year", "mean"])
                         for p in series_csvs], ignore_index=True)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from noahperm.core.chunked import CELL_CHUNK, dask_threads, open_by_cell
 from noahperm.core.errors import InputError
+from noahperm.core.fileio import read_csv
 from noahperm.trends.stats import DEFAULT_PERIODS, mean_ci, mk_batch, period_trends
 
 log = logging.getLogger(__name__)
@@ -35,14 +36,7 @@ MAP_VARIABLES = {"MAAT": "K", "ALT": "m", "TTOP": "K", "DZAA": "m", "MAGT": "K",
 
 
 def _read_csv(path: Path, required) -> pd.DataFrame:
-    try:
-        df = pd.read_csv(path)
-    except FileNotFoundError:
-        raise InputError("no such file (run the diagnose stage)", path=path) from None
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise InputError("missing column(s)", path=path, field=", ".join(missing))
-    return df
+    return read_csv(path, required, "run the diagnose stage")
 
 
 def member_series(area_csv, means_csv) -> pd.DataFrame:
