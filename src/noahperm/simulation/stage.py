@@ -129,6 +129,23 @@ def observation_probes(obs_path, cell_ids):
     return probes, np.unique(probes["column"].to_numpy(int))
 
 
+def interp_depth(x: float, depth: np.ndarray, profiles: np.ndarray) -> np.ndarray:
+    """``np.interp(x, depth, prof)`` for every row ``prof`` of ``profiles`` (ndays, nnode) at
+    once, with np.interp's arithmetic (the bracketing nodes' slope times the distance from the
+    upper node, plus its value; a node's own value at a node; the end values outside), so the
+    result is bit for bit np.interp's, without a Python call per day."""
+    profiles = np.asarray(profiles, dtype=float)
+    if x <= depth[0]:
+        return profiles[:, 0].copy()
+    if x >= depth[-1]:
+        return profiles[:, -1].copy()
+    j = int(np.searchsorted(depth, x, side="right")) - 1
+    if x == depth[j]:
+        return profiles[:, j].copy()
+    slope = (profiles[:, j + 1] - profiles[:, j]) / (depth[j + 1] - depth[j])
+    return slope * (x - depth[j]) + profiles[:, j]
+
+
 def sites_dataset(res: S.TransientResult, probes, daily_cols, sld, info,
                   day_offset_hours: float = 0.0) -> xr.Dataset:
     """Daily means at the probes (site, depth); days of the time base ``day_offset_hours``
@@ -141,8 +158,8 @@ def sites_dataset(res: S.TransientResult, probes, daily_cols, sld, info,
     w = np.full((n, nday), np.nan)
     for p, row in enumerate(probes.itertuples()):
         i = pos[int(row.column)]
-        t[p] = [np.interp(row.depth_m, depth, prof) for prof in res.daily_stc[i]]
-        w[p] = [np.interp(row.depth_m, depth, prof) for prof in res.daily_sh2o[i]]
+        t[p] = interp_depth(row.depth_m, depth, res.daily_stc[i])
+        w[p] = interp_depth(row.depth_m, depth, res.daily_sh2o[i])
     times = res.daily_times if nday else np.array([], dtype="datetime64[D]")
     return xr.Dataset(
         {"soil_temperature": (("probe", "time"), t, attrs("soil_temperature", "sites")),
