@@ -562,3 +562,12 @@ def runtime_calibrate(wildcards, threads, attempt):
         per = int(cal["run_in_years"]) + w1 - w0 + 1
     col_years = cells * (int(cal["optimiser"]["max_iterations"]) * per + (w1 - y0 + 1))
     return attempt * COST.runtime_minutes(col_years, threads, BUILD)
+
+
+def member_threads(wildcards):
+    """Kernel threads of a member's spin-up and transient: ensemble.threads for a calibrated
+    ensemble's member, 8 otherwise (Snakemake caps both at --cores)."""
+    if wildcards.experiment in calibration_experiments():
+        return int(config["ensemble"]["threads"])
+    return 8
+

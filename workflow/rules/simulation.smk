@@ -46,7 +46,7 @@ rule spinup:
         "benchmarks/out/{experiment}/{member}/spinup.tsv"
     conda:
         "../envs/noahperm.yaml"
-    threads: 8  # kernel threads (capped at --cores)
+    threads: member_threads  # kernel threads (capped at --cores; common.smk)
     resources:
         mem_mb=2000,  # one block of columns with the cycle years' forcing
         runtime=runtime_spinup,  # [min] (common.smk)
@@ -81,7 +81,7 @@ rule simulate:
         "benchmarks/out/{experiment}/{member}/simulate.tsv"
     conda:
         "../envs/noahperm.yaml"
-    threads: 8  # kernel threads (capped at --cores)
+    threads: member_threads  # kernel threads (capped at --cores; common.smk)
     resources:
         mem_mb=2000,  # one block-year of forcing plus the annual aggregates
         runtime=runtime_simulate,  # [min] (common.smk)
