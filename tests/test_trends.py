@@ -158,3 +158,15 @@ def test_batch_mann_kendall_equals_pymannkendall_with_ties_and_gaps():
         assert p[r] == pytest.approx(ref["p"], abs=1e-12), r
     ok = np.isfinite(x[5])
     assert p[5] == pytest.approx(mk.original_test(x[5][ok]).p, abs=1e-12)
+
+
+def test_ci_of_identical_members_is_exactly_zero():
+    """Members sharing a value (MAAT: the same forcing) have a half-width of exactly 0, not the
+    rounding of their mean (Table 3 showed ± 5.6e-16)."""
+    v = np.full((13, 3), -4.476923076923077)
+    v[:, 2] = [0.1] * 12 + [np.nan]
+    mean, half, n = mean_ci(v, axis=0)
+    assert np.array_equal(half, [0.0, 0.0, 0.0]) and np.array_equal(n, [13, 13, 12])
+    assert np.array_equal(mean[:2], v[0, :2])
+    w = np.array([[1.0, 2.0], [1.0, 4.0]])
+    assert mean_ci(w, axis=0)[1][1] > 0 and mean_ci(w, axis=0)[1][0] == 0.0

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from noahperm.diagnostics.permafrost import PERMAFROST
-from noahperm.trends.stats import t_critical
+from noahperm.trends.stats import mean_ci
 
 
 def votes(class_first, class_last):
@@ -50,28 +50,7 @@ def permafrost_share(classes):
         return np.where(defined > 0, pf / np.maximum(defined, 1), np.nan)
 
 
-def t_of_n(n, level: float = 0.95):
-    """t_{alpha/2, n-1} for an integer array n (NaN where n < 2), one t_critical call per
-    distinct n."""
-    n = np.asarray(n)
-    out = np.full(n.shape, np.nan)
-    for k in np.unique(n):
-        if k >= 2:
-            out[n == k] = t_critical(int(k), level)
-    return out
-
-
 def cell_mean_ci(values, level: float = 0.95):
-    """(mean, CI half-width, n) over axis 0 of ``values`` (member, ...), NaN left out; the same
-    numbers as :func:`noahperm.trends.stats.mean_ci` (tested), with t looked up per distinct n; see the
-    module docstring."""
-    v = np.asarray(values, dtype=float)
-    ok = np.isfinite(v)
-    n = ok.sum(axis=0)
-    x = np.where(ok, v, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(n > 0, x.sum(axis=0) / np.maximum(n, 1), np.nan)
-        dev = np.where(ok, v - mean, 0.0)
-        s = np.sqrt((dev ** 2).sum(axis=0) / np.maximum(n - 1, 1))
-        half = np.where(n >= 2, t_of_n(n, level) * s / np.sqrt(np.maximum(n, 1)), np.nan)
-    return mean, half, n
+    """(mean, CI half-width, n) over axis 0 of ``values`` (member, ...), NaN left out:
+    :func:`noahperm.trends.stats.mean_ci` over the members; see the module docstring."""
+    return mean_ci(values, axis=0, level=level)

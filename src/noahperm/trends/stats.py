@@ -35,18 +35,34 @@ def t_critical(n: int, level: float = 0.95) -> float:
     return float(t.ppf(0.5 + 0.5 * level, n - 1))
 
 
+def t_of_n(n, level: float = 0.95):
+    """t_{alpha/2, n-1} for an integer array ``n`` (NaN where n < 2), one :func:`t_critical`
+    call per distinct n (a chunk of many cells costs a handful)."""
+    n = np.asarray(n)
+    out = np.full(n.shape, np.nan)
+    for k in np.unique(n):
+        if k >= 2:
+            out[n == k] = t_critical(int(k), level)
+    return out
+
+
 def mean_ci(values, axis: int = 0, level: float = 0.95):
     """(mean, half-width, n) along ``axis`` of ``values`` ignoring NaN: mean x_bar, half-width
-    t_{alpha/2, n-1} s / sqrt(n) (s with ddof 1; NaN where n < 2), n the finite values."""
+    t_{alpha/2, n-1} s / sqrt(n) (s with ddof 1; NaN where n < 2), n the finite values. Where
+    the values are all equal (the members' common forcing, e.g. MAAT) the mean is that value and
+    s exactly 0, not the rounding of the sum."""
     v = np.asarray(values, dtype=float)
-    n = np.isfinite(v).sum(axis=axis)
+    ok = np.isfinite(v)
+    n = ok.sum(axis=axis)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(n > 0, np.nansum(v, axis=axis) / np.maximum(n, 1), np.nan)
-        dev = np.where(np.isfinite(v), v - np.expand_dims(mean, axis), 0.0)
+        mean = np.where(n > 0, np.where(ok, v, 0.0).sum(axis=axis) / np.maximum(n, 1), np.nan)
+        dev = np.where(ok, v - np.expand_dims(mean, axis), 0.0)
         s = np.sqrt((dev ** 2).sum(axis=axis) / np.maximum(n - 1, 1))
-        tval = np.vectorize(lambda k: t_critical(int(k), level), otypes=[float])(n) \
-            if np.ndim(n) else t_critical(int(n), level)
-        half = np.where(n >= 2, tval * s / np.sqrt(np.maximum(n, 1)), np.nan)
+        lo = np.where(ok, v, np.inf).min(axis=axis)
+        same = lo == np.where(ok, v, -np.inf).max(axis=axis)
+        s = np.where(same, 0.0, s)
+        mean = np.where(same, lo, mean)
+        half = np.where(n >= 2, t_of_n(n, level) * s / np.sqrt(np.maximum(n, 1)), np.nan)
     return mean, half, n
 
 
