@@ -127,6 +127,9 @@ BAD = {
         "observations.active_layer_utc_offset_hours", ["20", "<= 14"]),
     "truth agreement out of range": (
         [("truth.map.agreement", 1.5)], "truth.map.agreement", ["must be <= 1"]),
+    "an experiment's run-in below one year": (
+        [("calibration.experiments.CaliMAP.run_in_years", 0)],
+        "calibration.experiments.CaliMAP.run_in_years", ["0", ">= 1"]),
 }
 
 

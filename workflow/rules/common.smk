@@ -559,7 +559,7 @@ def runtime_calibrate(wildcards, threads, attempt):
     if cal["start"] == "warm_spinup":
         per = int(config["simulation"]["spinup"]["max_years"]) + w1 - y0 + 1
     else:
-        per = int(cal["run_in_years"]) + w1 - w0 + 1
+        per = int(exp.get("run_in_years", cal["run_in_years"])) + w1 - w0 + 1
     col_years = cells * (int(cal["optimiser"]["max_iterations"]) * per + (w1 - y0 + 1))
     return attempt * COST.runtime_minutes(col_years, threads, BUILD)
 

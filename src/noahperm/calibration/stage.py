@@ -127,6 +127,8 @@ def run_calibration(cfg: Mapping, experiment: str, *, domain_path, forcing_path,
         raise InputError(f"unknown calibration experiment {experiment!r} (configured: "
                          f"{', '.join(cal['experiments'])})", field="calibration.experiments")
     exp = cal["experiments"][experiment]
+    # an experiment's own run-in (e.g. CaliMAP: the 2010 classes need years to answer)
+    cal = {**cal, "run_in_years": int(exp.get("run_in_years", cal["run_in_years"]))}
     sim = simulation_config(cfg.get("simulation"))
     domain = open_complete(domain_path, product="domain")
     active = domain_cells(domain)
