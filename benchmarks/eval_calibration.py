@@ -57,7 +57,7 @@ def main() -> int:
     import yaml
 
     from noahperm.calibration.objectives import cohen_kappa, mean_nse
-    from noahperm.calibration.stage import _start, calibration_config
+    from noahperm.calibration.stage import _start, calibration_config, experiment_config
     from noahperm.calibration.targets import (
         Run,
         SiteTarget,
@@ -83,7 +83,8 @@ def main() -> int:
     spin = res / "CaliFree/default/spinup/state.zarr"
     noise = cfg["truth"]["noise"]
     rng = np.random.default_rng(12)
-    for name, exp in cal["experiments"].items():
+    for name in cal["experiments"]:
+        cal_e, exp = experiment_config(cal, name)
         d = res / "calibration" / name
         if not (d / "threshold.json").is_file():
             print(f"{name}: no results in {d}")
@@ -101,7 +102,7 @@ def main() -> int:
                 obs.load()
             target = SiteTarget(obs, exp["site"], domain["sldpth"].values.astype(float))
             cells = np.array([target.cell])
-            start, first = _start(cal, spin, cells, int(exp["calibration"][0][:4]), sim, domain, forcing)
+            start, first = _start(cal_e, spin, cells, int(exp["calibration"][0][:4]), sim, domain, forcing)
             run = Run(domain, forcing, sim, start, (first, int(exp["calibration"][1][:4])), 8.0)
             times, stc = target.run(run, [t["best_parameters"]])
             days, o = target.matrix(*exp["calibration"])
@@ -137,7 +138,7 @@ def main() -> int:
                                     exp["map_year"])
             cells = sensitive_region(domain, active, free, mapped_all)
             mapped = mapped_all[np.searchsorted(active, cells)]
-            start, first = _start(cal, spin, cells, int(exp["map_year"]) - 1, sim, domain, forcing)
+            start, first = _start(cal_e, spin, cells, int(exp["map_year"]) - 1, sim, domain, forcing)
             run = Run(domain, forcing, sim, start, (first, int(exp["map_year"])))
             from noahperm.simulation.members import run_members
             rr = run_members(domain, forcing, [{}, t["best_parameters"]], cells=cells,
@@ -162,10 +163,11 @@ def main() -> int:
         print("\ncross-transfer (mean NSE over the validation window; rows: parameters of)")
         for src in sites:
             best = json.loads((res / "calibration" / src / "threshold.json").read_text())
-            for exp in sites.values():
+            for site_exp in sites:
+                cal_e, exp = experiment_config(cal, site_exp)  # the target site's protocol
                 target = SiteTarget(obs, exp["site"], domain["sldpth"].values.astype(float))
                 cells = np.array([target.cell])
-                start, first = _start(cal, spin, cells, int(exp["calibration"][0][:4]), sim, domain, forcing)
+                start, first = _start(cal_e, spin, cells, int(exp["calibration"][0][:4]), sim, domain, forcing)
                 last = int(exp["validation"][1][:4])
                 run = Run(domain, forcing, sim, start, (first, last), 8.0)
                 v = target.objectives(run, [best["best_parameters"], {}],

@@ -114,6 +114,14 @@ def _start(cal, spinup_state, cells, first_year: int, sim, domain=None, forcing=
     return FromState(state), first
 
 
+def experiment_config(cal: Mapping, experiment: str) -> tuple[dict, dict]:
+    """(config section ``calibration`` as it applies to ``experiment``, the experiment): its
+    own ``run_in_years`` replaces ``calibration.run_in_years`` (CaliMAP: the 2010 classes need
+    years to answer to a candidate)."""
+    exp = dict(cal["experiments"][experiment])
+    return {**cal, "run_in_years": int(exp.get("run_in_years", cal["run_in_years"]))}, exp
+
+
 def run_calibration(cfg: Mapping, experiment: str, *, domain_path, forcing_path, spinup_state,
                     out_dir, observations=None, map_path=None, califree_annual=None,
                     ranking_csv=None, checkpoint=None, identity: Mapping | None = None) -> dict:
@@ -126,9 +134,7 @@ def run_calibration(cfg: Mapping, experiment: str, *, domain_path, forcing_path,
     if experiment not in cal["experiments"]:
         raise InputError(f"unknown calibration experiment {experiment!r} (configured: "
                          f"{', '.join(cal['experiments'])})", field="calibration.experiments")
-    exp = cal["experiments"][experiment]
-    # an experiment's own run-in (e.g. CaliMAP: the 2010 classes need years to answer)
-    cal = {**cal, "run_in_years": int(exp.get("run_in_years", cal["run_in_years"]))}
+    cal, exp = experiment_config(cal, experiment)
     sim = simulation_config(cfg.get("simulation"))
     domain = open_complete(domain_path, product="domain")
     active = domain_cells(domain)
