@@ -30,6 +30,7 @@ def tiny_config(path: Path) -> Path:
     c.update(raw_dir="raw", results_dir="results")
     c["demo"]["years"] = [1979, 1984]
     c["demo"]["grid"].update(nlon=3, nlat=3)
+    c["domain"].pop("bbox", None)  # the tiny grid is the domain (the demo's box lies outside it)
     c["forcing"].update(years=[1979, 1984], chunk_cells=4)
     c["simulation"].update(years=[1979, 1984], block_cells=16)
     c["simulation"]["spinup"].update(cycle_years=[1979, 1980], max_years=8, min_years=2)

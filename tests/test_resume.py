@@ -39,6 +39,7 @@ def tiny_config(raw: Path, **tbot) -> dict:
     c["raw_dir"] = str(raw)
     c["demo"].update(years=list(YEARS), enabled=True)
     c["demo"]["grid"].update(nlon=3, nlat=3)
+    c["domain"].pop("bbox", None)  # the tiny grid is the domain (the demo's box lies outside it)
     c["forcing"].update(years=list(YEARS), chunk_cells=4)
     c["simulation"].update(years=list(YEARS), block_cells=3)  # several blocks: a kill between
     c["simulation"]["spinup"].update(cycle_years=[1979, 1980], max_years=10, min_years=4)

@@ -38,6 +38,7 @@ def tiny_config(root: Path, **truth) -> dict:
     cfg.update(raw_dir=str(root / "raw"), results_dir=str(root / "results"))
     cfg["demo"]["years"] = list(YEARS)
     cfg["demo"]["grid"].update(nlon=3, nlat=3)
+    cfg["domain"].pop("bbox", None)  # the tiny grid is the domain (the demo's box lies outside it)
     cfg["forcing"].update(years=list(YEARS), chunk_cells=16)
     sim = cfg.setdefault("simulation", {})
     sim["years"] = list(YEARS)

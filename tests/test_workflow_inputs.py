@@ -46,6 +46,7 @@ def tiny_config(tmp_path: Path, **changes) -> Path:
     c.update(raw_dir="raw", results_dir="results")
     c["demo"]["years"] = [2000, 2001]
     c["demo"]["grid"].update(nlon=3, nlat=2)
+    c["domain"].pop("bbox", None)  # the tiny grid is the domain (the demo's box lies outside it)
     c["forcing"].update(years=[2000, 2001], chunk_cells=4)
     # the observations of the demo come from the twin truth: a 2-year truth of this world
     c["simulation"].update(years=[2000, 2001])
