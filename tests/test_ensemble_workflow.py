@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
-import time
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +22,7 @@ import yaml
 from noahperm.core.zarrio import MARKER, open_complete
 from test_calibration_workflow import EXPERIMENTS, run
 from test_calibration_workflow import tiny_config as calibration_config
-from test_workflow_demo import cmd, jobs_of
+from test_workflow_demo import cmd, jobs_of, kill_when
 
 MEMBERS = ("m01", "m02", "m03")
 SUMMARIES = [f"results/ensemble/{e}/cells.zarr" for e in EXPERIMENTS]
@@ -109,19 +107,6 @@ def test_a_member_is_a_target_and_a_new_califree_state_reruns_the_members(refere
     assert "Nothing to be done" in run(wd, cfg, "-n", "results/CaliTGL/m03/annual.zarr")
 
 
-def _kill_when(proc, paths: list[Path], timeout=900) -> None:
-    """SIGKILL the workflow's process group as soon as one of ``paths`` exists."""
-    t0 = time.time()
-    while not any(p.exists() for p in paths):
-        if proc.poll() is not None:
-            raise AssertionError(f"the workflow ended before one of {paths} appeared")
-        if time.time() - t0 > timeout:
-            raise AssertionError(f"none of {paths} appeared")
-        time.sleep(0.02)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-
-
 @pytest.mark.slow
 def test_killed_ensemble_reruns_only_incomplete_members(reference, tmp_path):
     ref, _ = reference
@@ -138,7 +123,7 @@ def test_killed_ensemble_reruns_only_incomplete_members(reference, tmp_path):
     # the ensemble, killed once another member's spin-up or transient has a checkpoint
     proc = subprocess.Popen(cmd(wd, cfg, "--cores", "1", target), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
-    _kill_when(proc, [wd / f"results/CaliTGL/{m}" / ck for m in MEMBERS[1:] for ck in (
+    kill_when(proc, [wd / f"results/CaliTGL/{m}" / ck for m in MEMBERS[1:] for ck in (
         "spinup/checkpoints/spinup_block00000_progress.npz", "checkpoints/transient_1980.npz")])
     assert not (wd / target / MARKER).exists()
     run(wd, cfg, "--unlock")

@@ -194,13 +194,16 @@ def test_an_edit_of_a_stages_code_reruns_that_stage(reference, tmp_path):
     assert "Nothing to be done" in run(wd, cfg, *TARGETS)  # the code as it is: up to date
 
 
-def _kill_when(proc, path: Path, timeout=600) -> None:
+def kill_when(proc, paths, timeout=900) -> None:
+    """SIGKILL the workflow's process group as soon as one of ``paths`` (a path or a list)
+    exists."""
+    paths = [paths] if isinstance(paths, Path) else list(paths)
     t0 = time.time()
-    while not path.exists():
+    while not any(p.exists() for p in paths):
         if proc.poll() is not None:
-            raise AssertionError(f"the workflow ended before {path} appeared")
+            raise AssertionError(f"the workflow ended before one of {paths} appeared")
         if time.time() - t0 > timeout:
-            raise AssertionError(f"{path} did not appear")
+            raise AssertionError(f"none of {paths} appeared")
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -220,7 +223,7 @@ def test_killed_and_restarted_gives_the_same_results(reference, tmp_path, stage,
     cfg = tiny_config(wd / "tiny.yaml")
     proc = subprocess.Popen(cmd(wd, cfg, *TARGETS), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
-    _kill_when(proc, wd / MEMBER / marker)
+    kill_when(proc, wd / MEMBER / marker)
     # nothing of the killed stage is complete
     out_store = wd / MEMBER / ("spinup/state.zarr" if stage == "spinup" else "annual.zarr")
     assert not is_complete(out_store)
@@ -247,7 +250,7 @@ def test_killed_truth_resumes_to_the_same_truth(reference, tmp_path):
     target = "truth/truth_summary.json"
     proc = subprocess.Popen(cmd(wd, cfg, target), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
-    _kill_when(proc, wd / "truth/checkpoints/transient_1980.npz")
+    kill_when(proc, wd / "truth/checkpoints/transient_1980.npz")
     run(wd, cfg, "--unlock")
     log = run(wd, cfg, "--rerun-incomplete", target)
     assert "make_truth" in log
