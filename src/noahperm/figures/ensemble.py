@@ -13,12 +13,9 @@ diverging colour scale.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from noahperm.core.fileio import atomic_file
 from noahperm.figures import cell_map
 
 COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
@@ -44,13 +41,11 @@ def read_series(series_csv, variable: str) -> pd.DataFrame:
 
 
 def save(fig, png, pdf=None) -> None:
-    """Write ``fig`` as PNG (and PDF) atomically."""
-    Path(png).parent.mkdir(parents=True, exist_ok=True)
-    with atomic_file(png) as tmp:
-        fig.savefig(tmp, dpi=120, format="png")
-    if pdf is not None:
-        with atomic_file(pdf) as tmp:
-            fig.savefig(tmp, format="pdf")
+    """Write ``fig`` as PNG (and PDF) atomically (``figures.style.save``: no creation date in
+    the files) and close it."""
+    from noahperm.figures.style import save as save_figure
+
+    save_figure(fig, png, *([pdf] if pdf is not None else []))
 
 
 def make_figure(experiments, trend_maps, series, cells, raw_dir, png, pdf=None,

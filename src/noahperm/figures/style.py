@@ -33,7 +33,11 @@ _RC = {
     "legend.frameon": False,
     "savefig.bbox": "tight",
     "svg.fonttype": "none",  # text stays text in the SVG
+    "svg.hashsalt": "noahperm",  # the SVG's element ids the same in every run
 }
+
+#: No creation date in the files: a rerun (or a run on a cluster) writes the same bytes.
+_METADATA = {"png": {}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
 
 
 def pyplot():
@@ -73,6 +77,7 @@ def save(fig, *paths, dpi: int = DPI) -> None:
             if fmt not in ("png", "svg", "pdf"):
                 raise ValueError(f"{path}: unknown figure format {fmt!r} (png, svg, pdf)")
             with atomic_file(path, parents=True) as tmp:
-                fig.savefig(tmp, dpi=dpi, format=fmt)
+                with plt.rc_context({"svg.hashsalt": _RC["svg.hashsalt"]}):
+                    fig.savefig(tmp, dpi=dpi, format=fmt, metadata=_METADATA[fmt])
     finally:
         plt.close(fig)
