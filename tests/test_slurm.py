@@ -38,7 +38,10 @@ pytestmark = [
 GROUPS = {"inputs": ("make_demo_inputs", "prepare_domain", "prepare_forcing", "make_truth",
                      "prepare_observations"),
           "model": ("member_parameters", "spinup", "simulate", "diagnose",
-                    "plot_permafrost_area")}
+                    "plot_permafrost_area"),
+          # the trends and validation stages of the targets (tests/test_workflow_demo.py)
+          "results": ("trends", "table3", "observed_variables", "validate",
+                      "plot_validation_ranking", "plot_validation_scatter")}
 
 
 @pytest.fixture(scope="module")
