@@ -61,8 +61,9 @@ def slurm_cmd(workdir: Path, configfile: Path, *args: str) -> list[str]:
             "--groups", *groups]
 
 
-def sacct(cluster) -> list[tuple[str, str, str]]:
-    out = subprocess.run(["sacct", "-X", "-n", "-P", "-S", "now-1days", "-o",
+def sacct(cluster, since: str = "now-1days") -> list[tuple[str, str, str]]:
+    """(job id, name, state) of the jobs submitted since ``since`` (sacct's -S)."""
+    out = subprocess.run(["sacct", "-X", "-n", "-P", "-S", since, "-o",
                           "JobID,JobName,State"], env=cluster.env, capture_output=True,
                          text=True, check=True).stdout
     return [tuple(line.split("|")) for line in out.splitlines() if line.strip()]
@@ -91,12 +92,15 @@ def test_every_job_through_sbatch_and_the_same_products(cluster, local, tmp_path
     wd.mkdir()
     cfg = tiny_config(wd / "tiny.yaml", spinup={"cycle_years": [1979, 1980], "max_years": 40,
                                                 "min_years": 40})
-    before = {j[0] for j in sacct(cluster)}
+    # jobs of this run: submitted from now on (job ids can repeat when a cluster is started
+    # again on the accounting database of an earlier one)
+    since = time.strftime("%Y-%m-%dT%H:%M:%S")
+    time.sleep(1)
     res = subprocess.run(slurm_cmd(wd, cfg), env=cluster.env, capture_output=True, text=True,
                          timeout=1200)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out[-6000:]
-    jobs = [j for j in sacct(cluster) if j[0] not in before]
+    jobs = sacct(cluster, since)
     print("\n" + "\n".join("|".join(j) for j in jobs))
     assert len(jobs) == len(GROUPS)  # one sbatch per group, nothing run locally
     assert all(state == "COMPLETED" for _, _, state in jobs)
