@@ -37,11 +37,11 @@ pytestmark = [
 
 GROUPS = {"inputs": ("make_demo_inputs", "prepare_domain", "prepare_forcing", "make_truth",
                      "prepare_observations"),
+          # with the trends and validation stages of the targets (tests/test_workflow_demo.py):
+          # one connected group, so one job (a group's unconnected parts are jobs of their own)
           "model": ("member_parameters", "spinup", "simulate", "diagnose",
-                    "plot_permafrost_area"),
-          # the trends and validation stages of the targets (tests/test_workflow_demo.py)
-          "results": ("trends", "table3", "observed_variables", "validate",
-                      "plot_validation_ranking", "plot_validation_scatter")}
+                    "plot_permafrost_area", "trends", "table3", "observed_variables",
+                    "validate", "plot_validation_ranking", "plot_validation_scatter")}
 
 
 @pytest.fixture(scope="module")
