@@ -16,11 +16,8 @@ and once a stage's products are written no checkpoint is left. The workflow-leve
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +26,7 @@ import yaml
 
 from noahperm.core.config import with_defaults
 from noahperm.core.zarrio import is_complete, open_complete
+from test_workflow_demo import kill_when
 
 REPO = Path(__file__).resolve().parents[1]
 YEARS = (1979, 1982)
@@ -85,22 +83,6 @@ def run(cmd) -> str:
     return res.stderr
 
 
-def kill_when(cmd, path: Path, timeout: float = 300) -> None:
-    """Start ``cmd`` and SIGKILL it as soon as ``path`` exists."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    t0 = time.time()
-    while not path.exists():
-        if proc.poll() is not None:
-            raise AssertionError(f"the run ended before {path.name} appeared")
-        if time.time() - t0 > timeout:
-            proc.kill()
-            raise AssertionError(f"{path} did not appear")
-        time.sleep(0.01)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-
-
 def arrays(store: Path, product: str) -> dict:
     ds = open_complete(store, product=product)
     return {k: ds[k].values for k in ds.data_vars}
@@ -138,8 +120,10 @@ def test_killed_stage_resumes_bitwise_or_recomputes_after_a_change(world, clean,
     product, store = (("spinup_state", "spun.zarr") if stage == "spinup"
                       else ("annual", "annual.zarr"))
     spun = clean["a"] / "spun.zarr"  # the transient's start (the clean spin-up of domain a)
-    kill_when(command(d, cfg, stage, tmp_path, spinup=spun),
-              tmp_path / "checkpoints" / FIRST[stage])
+    proc = subprocess.Popen(command(d, cfg, stage, tmp_path, spinup=spun),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    kill_when(proc, tmp_path / "checkpoints" / FIRST[stage], timeout=300)
     assert not is_complete(tmp_path / store)
     kw, ref = {
         "same": ({}, clean["a"]),

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from noahperm.sensitivity.sizes import n_samples
-from test_workflow_demo import _kill_when, cmd, jobs_of, run, tiny_config
+from test_workflow_demo import cmd, jobs_of, kill_when, run, tiny_config
 
 SENS = Path("results/sensitivity")
 TARGETS = (str(SENS / "ranking.csv"), "results/figures/fig4_sensitivity.png",
@@ -72,7 +72,7 @@ def test_killed_chunk_reruns_alone_and_gives_the_same_ranking(reference, tmp_pat
         (wd / SENS / name).unlink()
     proc = subprocess.Popen(cmd(wd, cfg, *TARGETS), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
-    _kill_when(proc, wd / SENS / "chunks/checkpoints_2/transient_1983.npz")
+    kill_when(proc, wd / SENS / "chunks/checkpoints_2/transient_1983.npz")
     assert not (wd / SENS / "chunks/chunk_2.csv").exists()
     run(wd, cfg, "--unlock")
     jobs = {j for j in jobs_of(run(wd, cfg, "-n", "--rerun-incomplete", *TARGETS))
