@@ -570,4 +570,3 @@ def member_threads(wildcards):
     if wildcards.experiment in calibration_experiments():
         return int(config["ensemble"]["threads"])
     return 8
-
