@@ -15,11 +15,22 @@ where ``0 < rho < 1`` and the change exceeds 0.5 mm, above the cycles' noise): h
 run itself is from the fixed point. Then totals: simulated column-years of
 the test and of the long run, and the columns within 0.05 K and 1 mm of the long run.
 
+``--offsets``: further long runs from cold starts with other surface offsets
+(``simulation.initial_surface_offset_K`` is the first): per column, their column ice, drift over
+the last window and the largest difference between the ends. Columns whose ends differ by more
+than 0.05 K or 1 mm, or whose long run still drifts by more than 0.5 mm over the last window, have
+no single 500-year state to compare with: the cycle map has more than one fixed point there, or
+500 years do not reach one. The totals are then given for the other columns ("settled") too.
+
+``--tol-ice``: the test with these column-ice tolerances [mm per cycle] instead of the
+configured one, each printed as years needed and the count within 0.05 K and 1 mm.
+
 Column sets: ``constructed`` (four columns on the demo's synthetic weather: cold permafrost,
 warm permafrost near 0 degC with ice, seasonal frost, a talik over permafrost) and ``demo``
 (the active cells of a demo run's domain and forcing caches, default parameters).
 
     python benchmarks/bench_spinup.py --run-dir <a demo run, after snakemake> [--sets ...]
+        [--offsets 2 6] [--tol-ice 1 0.2 0.1]
 
 docs/performance.md ("Accelerated spin-up") gives the figures and what they mean for the
 accelerated spin-up of issue 10.
@@ -31,6 +42,7 @@ import argparse
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +103,28 @@ def spin(model, source, settings, start):
     return state, table, time.perf_counter() - t0
 
 
+def plain(cycle_years, years):
+    """Plain cycling for ``years`` years, no early stop."""
+    return S.SpinupSettings(cycle_years, years, years, 1e-12, 1e-12, 1)
+
+
+def long_run(model, source, cycle_years, years, window_years, offset):
+    """The long plain cycling from a cold start: (end state, column ice change [mm] over the
+    last window, over the window before it, seconds)."""
+    prev2, _, s1 = spin(model, source, plain(cycle_years, years - 2 * window_years),
+                        S.ColdSpinup(offset))
+    prev, _, s2 = spin(model, source, plain(cycle_years, window_years), S.WarmSpinup(prev2))
+    end, _, s3 = spin(model, source, plain(cycle_years, window_years), S.WarmSpinup(prev))
+    ice = [column_ice_mm(s, model.zsoil) for s in (prev2, prev, end)]
+    return end, ice[2] - ice[1], ice[1] - ice[0], s1 + s2 + s3
+
+
+def distance(a: S.State, b: S.State, zsoil):
+    """(ncol,) largest layer temperature difference [K] and column ice difference [mm]."""
+    return (np.abs(a.stc - b.stc).max(axis=1),
+            np.abs(column_ice_mm(a, zsoil) - column_ice_mm(b, zsoil)))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run-dir", type=Path, default=Path("."),
@@ -99,35 +133,36 @@ def main(argv=None) -> int:
                     default=["constructed", "demo"])
     ap.add_argument("--long-years", type=int, default=500)
     ap.add_argument("--window", type=int, default=10, help="cycles of the drift windows")
+    ap.add_argument("--offsets", type=float, nargs="*", default=[],
+                    help="surface offsets [K] of further cold starts of the long run")
+    ap.add_argument("--tol-ice", type=float, nargs="*", default=[],
+                    help="column-ice tolerances of the test [mm per cycle] (default: config)")
     args = ap.parse_args(argv)
     cfg = check(yaml.safe_load((args.run_dir / "config/config.yaml").read_text()))
     sim = cfg["simulation"]
     test = S.SpinupSettings.from_config(sim)
     test.max_years = args.long_years
     ny = test.cycle_years[1] - test.cycle_years[0] + 1
-    # the long run as all but two windows, then one and one: the changes of its last two
     wy = args.window * ny
-    last = S.SpinupSettings(test.cycle_years, wy, wy, 1e-12, 1e-12, 1)
-    cold = S.ColdSpinup(float(sim["initial_surface_offset_K"]))
+    offsets = [float(sim["initial_surface_offset_K"])] + list(args.offsets)
+    tolerances = args.tol_ice or [test.tol_ice_mm]
     for name in args.sets:
         with tempfile.TemporaryDirectory() as tmp:
             model, source, labels = (constructed(Path(tmp), sim["kernel"]) if name == "constructed"
                                      else demo(args.run_dir, sim))
-            st_t, tab, secs = spin(model, source, test, cold)
-            prev2, _, s1 = spin(model, source, S.SpinupSettings(
-                test.cycle_years, args.long_years - 2 * wy, args.long_years - 2 * wy, 1e-12,
-                1e-12, 1), cold)
-            prev, _, s2 = spin(model, source, last, S.WarmSpinup(prev2))
-            long, _, s3 = spin(model, source, last, S.WarmSpinup(prev))
-        ice_l, ice_t = column_ice_mm(long, model.zsoil), column_ice_mm(st_t, model.zsoil)
-        d_last = ice_l - column_ice_mm(prev, model.zsoil)
-        d_before = column_ice_mm(prev, model.zsoil) - column_ice_mm(prev2, model.zsoil)
+            tests = [spin(model, source, replace(test, tol_ice_mm=t), S.ColdSpinup(offsets[0]))
+                     for t in tolerances]
+            longs = [long_run(model, source, test.cycle_years, args.long_years, wy, off)
+                     for off in offsets]
+        n = len(labels)
+        long, d_last, d_before, _ = longs[0]
+        ice_l = column_ice_mm(long, model.zsoil)
         with np.errstate(divide="ignore", invalid="ignore"):
             rho = d_last / d_before
-        dt = np.abs(st_t.stc - long.stc).max(axis=1)
-        di = np.abs(ice_t - ice_l)
-        print(f"\n## {name}: {len(labels)} columns; test {test.tol_temperature_K} K and "
-              f"{test.tol_ice_mm} mm per {ny}-year cycle, {test.stable_cycles} cycles in a row; "
+        st_t, tab, _ = tests[0]
+        dt, di = distance(st_t, long, model.zsoil)
+        print(f"\n## {name}: {n} columns; test {test.tol_temperature_K} K and "
+              f"{tolerances[0]} mm per {ny}-year cycle, {test.stable_cycles} cycles in a row; "
               f"long run {args.long_years} years, drift windows of {wy} years")
         print(f"{'column':16s} {'test a':>7s} {'dT K':>7s} {'dI mm':>7s} | long run: "
               f"{'ice mm':>7s} {'last dI':>8s} {'rest':>7s}")
@@ -138,15 +173,42 @@ def main(argv=None) -> int:
                     f"{'-':>7s}")
             print(f"{lab:16s} {tab['years'][k]:6d}{' ' if tab['converged'][k] else '*'} "
                   f"{dt[k]:7.4f} {di[k]:7.2f} | {'':9s} {ice_l[k]:7.0f} {d_last[k]:8.3f} {rest}")
-        n = len(labels)
-        print(f"test: {int(tab['years'].sum())} column-years ({secs:.1f} s), "
-              f"{int(tab['converged'].sum())}/{n} converged, years median "
-              f"{np.median(tab['years']):.0f}, max {tab['years'].max()}; long run: "
-              f"{n * args.long_years} column-years ({s1 + s2 + s3:.1f} s); "
-              f"ratio {n * args.long_years / tab['years'].sum():.1f}x")
-        print(f"test state within 0.05 K and 1 mm of the long run: "
-              f"{int(((dt <= 0.05) & (di <= 1.0)).sum())}/{n}; largest {dt.max():.4f} K, "
-              f"{di.max():.2f} mm")
+        settled = np.abs(d_last) <= 0.5
+        if len(offsets) > 1:
+            print(f"\nlong runs from cold starts with surface offsets {offsets} K:")
+            print(f"{'column':16s} " + " ".join(f"{'ice@' + format(o, 'g'):>8s}" for o in offsets)
+                  + " | " + " ".join(f"{'drift@' + format(o, 'g'):>8s}" for o in offsets)
+                  + f" | {'max dT K':>8s} {'max dI mm':>9s}")
+            spread_t = np.zeros(n)
+            spread_i = np.zeros(n)
+            for _, (other, d_other, _, _) in zip(offsets[1:], longs[1:], strict=True):
+                a, b = distance(other, long, model.zsoil)
+                spread_t, spread_i = np.maximum(spread_t, a), np.maximum(spread_i, b)
+                settled &= np.abs(d_other) <= 0.5
+            settled &= (spread_t <= 0.05) & (spread_i <= 1.0)
+            ices = [column_ice_mm(lr[0], model.zsoil) for lr in longs]
+            for k, lab in enumerate(labels):
+                if not settled[k]:
+                    print(f"{lab:16s} " + " ".join(f"{i[k]:8.1f}" for i in ices) + " | "
+                          + " ".join(f"{lr[1][k]:8.2f}" for lr in longs)
+                          + f" | {spread_t[k]:8.4f} {spread_i[k]:9.2f}")
+            print(f"(the other {int(settled.sum())} columns: all ends within 0.05 K and 1 mm, "
+                  f"drift at most 0.5 mm per window)")
+        print(f"long run: {n * args.long_years} column-years per start "
+              f"({sum(lr[3] for lr in longs):.1f} s for {len(offsets)} starts); {int(settled.sum())}"
+              f"/{n} columns settled (drift at most 0.5 mm per window"
+              f"{', every start within 0.05 K and 1 mm' if len(offsets) > 1 else ''})")
+        for tol, (st_t, tab, secs) in zip(tolerances, tests, strict=True):
+            dt, di = distance(st_t, long, model.zsoil)
+            ok = (dt <= 0.05) & (di <= 1.0)
+            yrs = tab["years"]
+            print(f"test {tol:g} mm: {int(yrs.sum())} column-years ({secs:.1f} s), "
+                  f"{int(tab['converged'].sum())}/{n} converged, years median "
+                  f"{np.median(yrs):.0f}, max {yrs.max()}; ratio "
+                  f"{n * args.long_years / yrs.sum():.1f}x; within 0.05 K and 1 mm of the long "
+                  f"run: {int(ok.sum())}/{n} (largest {dt.max():.4f} K, {di.max():.2f} mm); "
+                  f"settled columns: {int(ok[settled].sum())}/{int(settled.sum())} within, "
+                  f"ratio {int(settled.sum()) * args.long_years / max(1, yrs[settled].sum()):.1f}x")
     return 0
 
 
