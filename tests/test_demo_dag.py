@@ -11,7 +11,6 @@ ALT, GT10m, MAGT, permafrost share, a transition to seasonal frost; docs/demo_wo
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import benchmark_module
 from noahperm.figures.permafrost_area import sen_slope
 
 REPO = Path(__file__).resolve().parents[1]
@@ -85,10 +85,7 @@ def test_map_value_and_truth_differ_from_default(demo):
 
 
 def _regime(results: Path) -> dict:
-    spec = importlib.util.spec_from_file_location("demo_regime", REPO / "benchmarks/demo_regime.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.regime(results)
+    return benchmark_module.load("demo_regime").regime(results)
 
 
 def test_ground_thermal_regime_is_plausible(demo):

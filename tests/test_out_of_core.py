@@ -7,30 +7,21 @@ seeded profiles with permafrost, seasonally frozen and unfrozen cells), small.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
 
+import benchmark_module
 from noahperm.core.zarrio import open_complete
 
-REPO = Path(__file__).resolve().parents[1]
 NCELL, NYEAR = 23, 8
 ONE = 10_000  # cells per block: all in one
 TINY = 3      # cells per block: eight blocks, the last one short
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("bench_out_of_core",
-                                                  REPO / "benchmarks/bench_out_of_core.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # its dataclass looks its module up
-    spec.loader.exec_module(mod)
-    return mod
+    return benchmark_module.load("bench_out_of_core")
 
 
 @pytest.fixture(scope="module")

@@ -3,14 +3,12 @@ given result-stage measurements (no measurement here: quick)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+import benchmark_module
+
 STAGES = [{"stage": "diagnose", "cells": 1000, "years": 40, "members": 13, "threads": 2,
            "seconds": 2.0, "peak_rss_MB": 300.0},
           {"stage": "trends", "cells": 1000, "years": 40, "members": 13, "threads": 2,
@@ -21,12 +19,7 @@ STAGES = [{"stage": "diagnose", "cells": 1000, "years": 40, "members": 13, "thre
 
 @pytest.fixture(scope="module")
 def proj():
-    spec = importlib.util.spec_from_file_location("scale_projection",
-                                                  REPO / "benchmarks/scale_projection.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return benchmark_module.load("scale_projection")
 
 
 def test_the_projection_prints_the_papers_table(proj, tmp_path, capsys):

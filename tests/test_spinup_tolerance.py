@@ -13,31 +13,18 @@ arithmetic); docs/performance.md ("The test against 500 years") gives the demo's
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+import benchmark_module
 from noahperm.simulation import engine as S
 
-REPO = Path(__file__).resolve().parents[1]
 SETTLED = ("cold permafrost", "warm permafrost", "seasonal frost")
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_spinup",
-                                                  REPO / "benchmarks/bench_spinup.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.fixture(scope="module")
 def columns(tmp_path_factory):
-    bench = _bench()
+    bench = benchmark_module.load("bench_spinup")
     model, source, labels = bench.constructed(tmp_path_factory.mktemp("spinup"), "fast")
     keep = np.array([labels.index(name) for name in SETTLED])
     return bench, model.subset(keep), S.ArrayForcing(source.times, source.data[keep])
