@@ -32,12 +32,21 @@ configured one, each printed as years needed and the count within 0.05 K and 1 m
 needed, how many end within 0.05 K and 1 mm of the first long run and of any long run, the
 slowest columns, and the years if each column took the better of the starts.
 
+``--history CYCLES`` (instead of all the above): that many cycles of plain cycling from the
+cold start, and for some columns (``--history-columns``) each layer's total water at chosen
+cycle ends, its warmest temperature over the last ``--window`` cycles and the change of its
+total water over the last four windows; then the layers that are perennially frozen, short of
+saturation by more than 0.05 m3 m-3 and no longer changing: the frozen layers that keep the
+water they held when they froze.
+
 Column sets: ``constructed`` (four columns on the demo's synthetic weather: cold permafrost,
 warm permafrost near 0 degC with ice, seasonal frost, a talik over permafrost) and ``demo``
 (the active cells of a demo run's domain and forcing caches, default parameters).
 
     python benchmarks/bench_spinup.py --run-dir <a demo run, after snakemake> [--sets ...]
         [--offsets 2 6] [--tol-ice 1 0.2 0.1] [--test-offsets -2 0 2]
+    python benchmarks/bench_spinup.py --run-dir <a demo run> --history 100
+        [--history-columns 'cell 0' 'warm permafrost' ...]
 
 docs/performance.md ("Accelerated spin-up") gives the figures and what they mean for the
 accelerated spin-up of issue 10.
@@ -58,6 +67,7 @@ import yaml
 from noahperm.core.config import check
 from noahperm.demo_world.point_site import example_input_text
 from noahperm.kernel import layout as L
+from noahperm.kernel.driver import A_TMAX
 from noahperm.model.columns import ColumnSpec, build_columns
 from noahperm.model.tables import load_tables
 from noahperm.point.input_file import read_point_input
@@ -126,6 +136,61 @@ def long_run(model, source, cycle_years, years, window_years, offset):
     return end, ice[2] - ice[1], ice[1] - ice[0], s1 + s2 + s3
 
 
+def history(model, source, cycle_years, cycles, offset):
+    """Plain cycling, cycle by cycle, from the cold start with surface offset ``offset`` [K]:
+    (smc, sh2o, stc) at the end of cycles 1..``cycles``, each (cycles, ncol, nsoil)
+    [m3 m-3, m3 m-3, K], and each cycle's highest layer temperature tmax (cycles, ncol, nsoil)
+    [K] (NaN for cycle 1).
+
+    Cycle 1 is the engine's ``spinup`` (the cold start is its); every later cycle is the
+    engine's ``transient`` over the cycle years from the previous cycle's end: the same steps
+    as the spin-up's cycles, bit for bit (tests/test_spinup_history.py).
+    """
+    ny = cycle_years[1] - cycle_years[0] + 1
+    state, _, _ = spin(model, source, plain(cycle_years, ny), S.ColdSpinup(offset))
+    shape = (cycles, model.ncol, model.zsoil.size)
+    smc, sh2o, stc, tmax = (np.full(shape, np.nan) for _ in range(4))
+    for c in range(cycles):
+        if c:
+            res = S.transient(model, state, source, cycle_years)
+            tmax[c] = res.annual[:, :, A_TMAX, :].max(axis=1)
+        smc[c], sh2o[c], stc[c] = state.smc, state.sh2o, state.stc
+    return smc, sh2o, stc, tmax
+
+
+def history_report(label, k, hist, zsoil, porosity, window) -> str:
+    """The layers of column ``k`` over the history ``hist`` (of ``history``): total water at
+    chosen cycle ends, the warmest temperature of the last ``window`` cycles, and the change of
+    total water over the last ``4 * window`` cycles; then the layers that are perennially
+    frozen, stationary and short of saturation."""
+    smc, sh2o, _, tmax = hist
+    n = smc.shape[0]
+    top = np.concatenate([[0.0], zsoil[:-1]])
+    dz = top - zsoil
+    show = [c for c in (1, 2, 3, 6, 10, 20, 30, 40, 60, 80) if c < n] + [n]
+    last = max(1, n - window)
+    warm = np.nanmax(tmax[last:, k], axis=0) - 273.15
+    span = min(n - 1, 4 * window)
+    change = smc[-1, k] - smc[-1 - span, k]
+    lines = [f"\n### {label}: {n} cycles of plain cycling from the cold start",
+             f"{'layer m':>12s} {'poros.':>6s} | total water [m3 m-3] at the end of cycles "
+             + " ".join(f"{c:d}" for c in show)
+             + f" | warmest, last {n - last} cycles [degC] | change, last {span} cycles"]
+    for j in range(zsoil.size):
+        lines.append(f"{-top[j]:5.2f}-{-zsoil[j]:5.2f} {porosity[k, j]:6.3f} | "
+                     + " ".join(f"{smc[c - 1, k, j]:.3f}" for c in show)
+                     + f" | {warm[j]:+7.2f} | {change[j]:+.4f}")
+    ice = ((smc[:, k] - sh2o[:, k]) * dz).sum(axis=1) * 1000.0
+    lines.append(f"{'column ice mm':>19s} | " + " ".join(f"{ice[c - 1]:.0f}" for c in show))
+    dry = (warm < 0.0) & (np.abs(change) < 0.001) & (smc[-1, k] < porosity[k] - 0.05)
+    lines.append("perennially frozen, total water changing by less than 0.001 over the last "
+                 f"{span} cycles, at least 0.05 below porosity: "
+                 + (", ".join(f"{-top[j]:.2f}-{-zsoil[j]:.2f} m ({smc[-1, k, j]:.3f} of "
+                              f"{porosity[k, j]:.3f})" for j in np.flatnonzero(dry))
+                    or "none"))
+    return "\n".join(lines)
+
+
 def distance(a: S.State, b: S.State, zsoil):
     """(ncol,) largest layer temperature difference [K] and column ice difference [mm]."""
     return (np.abs(a.stc - b.stc).max(axis=1),
@@ -144,6 +209,24 @@ def layer_line(k, states, zsoil) -> str:
             f"end): " + "; ".join(parts))
 
 
+def print_history(name, labels, model, hist, args, offset, ny, secs) -> None:
+    """The ``--history`` report of one column set."""
+    smc, sh2o = hist[0], hist[1]
+    dz = -np.diff(np.concatenate([[0.0], model.zsoil]))
+    ice = ((smc - sh2o) * dz).sum(axis=2) * 1000.0
+    if args.history_columns:
+        pick = [labels.index(c) for c in args.history_columns if c in labels]
+    else:
+        late = np.abs(ice[-1] - ice[min(3, ice.shape[0] - 1)])
+        pick = list(np.argsort(-late, kind="stable")[:3])
+    print(f"\n## {name}: {args.history} cycles ({args.history * ny} years) of plain cycling "
+          f"from the cold start (surface offset {offset:g} K), {len(labels)} columns, "
+          f"{secs:.1f} s")
+    porosity = model.cols.soilp[:, :, L.SP_MAXSMC]
+    for k in pick:
+        print(history_report(labels[k], int(k), hist, model.zsoil, porosity, args.window))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run-dir", type=Path, default=Path("."),
@@ -159,6 +242,12 @@ def main(argv=None) -> int:
     ap.add_argument("--test-offsets", type=float, nargs="*", default=[],
                     help="surface offsets [K] of further cold starts of the test (first "
                          "tolerance)")
+    ap.add_argument("--history", type=int, default=0, metavar="CYCLES",
+                    help="instead: this many cycles of plain cycling, the layers of some "
+                         "columns cycle by cycle")
+    ap.add_argument("--history-columns", nargs="+", default=[], metavar="LABEL",
+                    help="columns of --history (labels as printed, e.g. 'cell 0'; default: "
+                         "the three whose column ice changes most after cycle 4)")
     args = ap.parse_args(argv)
     cfg = check(yaml.safe_load((args.run_dir / "config/config.yaml").read_text()))
     sim = cfg["simulation"]
@@ -169,6 +258,15 @@ def main(argv=None) -> int:
     offsets = [float(sim["initial_surface_offset_K"])] + list(args.offsets)
     tolerances = args.tol_ice or [test.tol_ice_mm]
     for name in args.sets:
+        if args.history:
+            with tempfile.TemporaryDirectory() as tmp:
+                model, source, labels = (constructed(Path(tmp), sim["kernel"])
+                                         if name == "constructed" else demo(args.run_dir, sim))
+                t0 = time.perf_counter()
+                hist = history(model, source, test.cycle_years, args.history, offsets[0])
+                secs = time.perf_counter() - t0
+            print_history(name, labels, model, hist, args, offsets[0], ny, secs)
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             model, source, labels = (constructed(Path(tmp), sim["kernel"]) if name == "constructed"
                                      else demo(args.run_dir, sim))
