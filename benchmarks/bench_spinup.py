@@ -162,7 +162,8 @@ def history_report(label, k, hist, zsoil, porosity, window) -> str:
     """The layers of column ``k`` over the history ``hist`` (of ``history``): total water at
     chosen cycle ends, the warmest temperature of the last ``window`` cycles, and the change of
     total water over the last ``4 * window`` cycles; then the layers that are perennially
-    frozen, stationary and short of saturation."""
+    frozen, stationary and short of saturation, with their total water, porosity and liquid
+    water at the end [m3 m-3]."""
     smc, sh2o, _, tmax = hist
     n = smc.shape[0]
     top = np.concatenate([[0.0], zsoil[:-1]])
@@ -186,7 +187,8 @@ def history_report(label, k, hist, zsoil, porosity, window) -> str:
     lines.append("perennially frozen, total water changing by less than 0.001 over the last "
                  f"{span} cycles, at least 0.05 below porosity: "
                  + (", ".join(f"{-top[j]:.2f}-{-zsoil[j]:.2f} m ({smc[-1, k, j]:.3f} of "
-                              f"{porosity[k, j]:.3f})" for j in np.flatnonzero(dry))
+                              f"{porosity[k, j]:.3f}, liquid {sh2o[-1, k, j]:.3f})"
+                              for j in np.flatnonzero(dry))
                     or "none"))
     return "\n".join(lines)
 
