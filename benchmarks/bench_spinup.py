@@ -158,12 +158,13 @@ def history(model, source, cycle_years, cycles, offset):
     return smc, sh2o, stc, tmax
 
 
-def history_report(label, k, hist, zsoil, porosity, window) -> str:
+def history_report(label, k, hist, zsoil, porosity, window, bexp=None) -> str:
     """The layers of column ``k`` over the history ``hist`` (of ``history``): total water at
     chosen cycle ends, the warmest temperature of the last ``window`` cycles, and the change of
     total water over the last ``4 * window`` cycles; then the layers that are perennially
     frozen, stationary and short of saturation, with their total water, porosity and liquid
-    water at the end [m3 m-3]."""
+    water at the end [m3 m-3]. ``bexp`` (ncol, nsoil): the Clapp-Hornberger b, printed
+    after the porosity."""
     smc, sh2o, _, tmax = hist
     n = smc.shape[0]
     top = np.concatenate([[0.0], zsoil[:-1]])
@@ -174,11 +175,12 @@ def history_report(label, k, hist, zsoil, porosity, window) -> str:
     span = min(n - 1, 4 * window)
     change = smc[-1, k] - smc[-1 - span, k]
     lines = [f"\n### {label}: {n} cycles of plain cycling from the cold start",
-             f"{'layer m':>12s} {'poros.':>6s} | total water [m3 m-3] at the end of cycles "
+             f"{'layer m':>12s} {'poros.':>6s}{'' if bexp is None else '    b'} | total water [m3 m-3] at the end of cycles "
              + " ".join(f"{c:d}" for c in show)
              + f" | warmest, last {n - last} cycles [degC] | change, last {span} cycles"]
     for j in range(zsoil.size):
-        lines.append(f"{-top[j]:5.2f}-{-zsoil[j]:5.2f} {porosity[k, j]:6.3f} | "
+        b = "" if bexp is None else f" {bexp[k, j]:4.2f}"
+        lines.append(f"{-top[j]:5.2f}-{-zsoil[j]:5.2f} {porosity[k, j]:6.3f}{b} | "
                      + " ".join(f"{smc[c - 1, k, j]:.3f}" for c in show)
                      + f" | {warm[j]:+7.2f} | {change[j]:+.4f}")
     ice = ((smc[:, k] - sh2o[:, k]) * dz).sum(axis=1) * 1000.0
@@ -226,7 +228,8 @@ def print_history(name, labels, model, hist, args, offset, ny, secs) -> None:
           f"{secs:.1f} s")
     porosity = model.cols.soilp[:, :, L.SP_MAXSMC]
     for k in pick:
-        print(history_report(labels[k], int(k), hist, model.zsoil, porosity, args.window))
+        print(history_report(labels[k], int(k), hist, model.zsoil, porosity, args.window,
+                             model.cols.soilp[:, :, L.SP_BB]))
 
 
 def main(argv=None) -> int:
