@@ -174,8 +174,9 @@ def history_report(label, k, hist, zsoil, porosity, window, bexp=None) -> str:
     warm = np.nanmax(tmax[last:, k], axis=0) - 273.15
     span = min(n - 1, 4 * window)
     change = smc[-1, k] - smc[-1 - span, k]
+    head = f"{'layer m':>12s} {'poros.':>6s}{'' if bexp is None else '    b'}"
     lines = [f"\n### {label}: {n} cycles of plain cycling from the cold start",
-             f"{'layer m':>12s} {'poros.':>6s}{'' if bexp is None else '    b'} | total water [m3 m-3] at the end of cycles "
+             f"{head} | total water [m3 m-3] at the end of cycles "
              + " ".join(f"{c:d}" for c in show)
              + f" | warmest, last {n - last} cycles [degC] | change, last {span} cycles"]
     for j in range(zsoil.size):
