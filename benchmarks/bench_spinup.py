@@ -33,8 +33,8 @@ needed, how many end within 0.05 K and 1 mm of the first long run and of any lon
 slowest columns, and the years if each column took the better of the starts.
 
 ``--history CYCLES`` (instead of all the above): that many cycles of plain cycling from the
-cold start, and for some columns (``--history-columns``) each layer's total water at chosen
-cycle ends, its warmest temperature over the last ``--window`` cycles and the change of its
+cold start, and for some columns (``--history-columns``) each layer's porosity, field capacity
+and Clapp-Hornberger b, its total water at chosen cycle ends, its warmest temperature over the last ``--window`` cycles and the change of its
 total water over the last four windows; then the layers that are perennially frozen, short of
 saturation by more than 0.05 m3 m-3 and no longer changing: the frozen layers that keep the
 water they held when they froze.
@@ -80,10 +80,16 @@ CONSTRUCTED = (("cold permafrost", -4.0, 268.15), ("warm permafrost", -0.8, 272.
 LOAM = 7
 
 
+def ice_mm(smc, sh2o, zsoil) -> np.ndarray:
+    """Column ice [mm] of total and liquid water (..., nsoil) [m3 m-3]: summed over the last
+    axis."""
+    dz = -np.diff(np.concatenate([[0.0], zsoil]))
+    return ((smc - sh2o) * dz).sum(axis=-1) * 1000.0
+
+
 def column_ice_mm(state: S.State, zsoil) -> np.ndarray:
     """(ncol,) column ice [mm]."""
-    dz = -np.diff(np.concatenate([[0.0], zsoil]))
-    return ((state.smc - state.sh2o) * dz).sum(axis=1) * 1000.0
+    return ice_mm(state.smc, state.sh2o, zsoil)
 
 
 def constructed(tmp: Path, kernel: str):
@@ -158,33 +164,33 @@ def history(model, source, cycle_years, cycles, offset):
     return smc, sh2o, stc, tmax
 
 
-def history_report(label, k, hist, zsoil, porosity, window, bexp=None) -> str:
+def history_report(label, k, hist, zsoil, porosity, window, extra=None) -> str:
     """The layers of column ``k`` over the history ``hist`` (of ``history``): total water at
     chosen cycle ends, the warmest temperature of the last ``window`` cycles, and the change of
     total water over the last ``4 * window`` cycles; then the layers that are perennially
     frozen, stationary and short of saturation, with their total water, porosity and liquid
-    water at the end [m3 m-3]. ``bexp`` (ncol, nsoil): the Clapp-Hornberger b, printed
-    after the porosity."""
+    water at the end [m3 m-3]. ``extra``: {heading: (ncol, nsoil) array}, printed after the
+    porosity, one column each (e.g. field capacity and the Clapp-Hornberger b)."""
     smc, sh2o, _, tmax = hist
     n = smc.shape[0]
+    extra = extra or {}
     top = np.concatenate([[0.0], zsoil[:-1]])
-    dz = top - zsoil
     show = [c for c in (1, 2, 3, 6, 10, 20, 30, 40, 60, 80) if c < n] + [n]
     last = max(1, n - window)
     warm = np.nanmax(tmax[last:, k], axis=0) - 273.15
     span = min(n - 1, 4 * window)
     change = smc[-1, k] - smc[-1 - span, k]
-    head = f"{'layer m':>12s} {'poros.':>6s}{'' if bexp is None else '    b'}"
+    head = f"{'layer m':>12s} {'poros.':>6s}" + "".join(f" {h:>6s}" for h in extra)
     lines = [f"\n### {label}: {n} cycles of plain cycling from the cold start",
              f"{head} | total water [m3 m-3] at the end of cycles "
              + " ".join(f"{c:d}" for c in show)
              + f" | warmest, last {n - last} cycles [degC] | change, last {span} cycles"]
     for j in range(zsoil.size):
-        b = "" if bexp is None else f" {bexp[k, j]:4.2f}"
-        lines.append(f"{-top[j]:5.2f}-{-zsoil[j]:5.2f} {porosity[k, j]:6.3f}{b} | "
+        more = "".join(f" {v[k, j]:6.3f}" for v in extra.values())
+        lines.append(f"{-top[j]:5.2f}-{-zsoil[j]:5.2f} {porosity[k, j]:6.3f}{more} | "
                      + " ".join(f"{smc[c - 1, k, j]:.3f}" for c in show)
                      + f" | {warm[j]:+7.2f} | {change[j]:+.4f}")
-    ice = ((smc[:, k] - sh2o[:, k]) * dz).sum(axis=1) * 1000.0
+    ice = ice_mm(smc[:, k], sh2o[:, k], zsoil)
     lines.append(f"{'column ice mm':>19s} | " + " ".join(f"{ice[c - 1]:.0f}" for c in show))
     dry = (warm < 0.0) & (np.abs(change) < 0.001) & (smc[-1, k] < porosity[k] - 0.05)
     lines.append("perennially frozen, total water changing by less than 0.001 over the last "
@@ -216,9 +222,7 @@ def layer_line(k, states, zsoil) -> str:
 
 def print_history(name, labels, model, hist, args, offset, ny, secs) -> None:
     """The ``--history`` report of one column set."""
-    smc, sh2o = hist[0], hist[1]
-    dz = -np.diff(np.concatenate([[0.0], model.zsoil]))
-    ice = ((smc - sh2o) * dz).sum(axis=2) * 1000.0
+    ice = ice_mm(hist[0], hist[1], model.zsoil)
     if args.history_columns:
         pick = [labels.index(c) for c in args.history_columns if c in labels]
     else:
@@ -227,10 +231,11 @@ def print_history(name, labels, model, hist, args, offset, ny, secs) -> None:
     print(f"\n## {name}: {args.history} cycles ({args.history * ny} years) of plain cycling "
           f"from the cold start (surface offset {offset:g} K), {len(labels)} columns, "
           f"{secs:.1f} s")
-    porosity = model.cols.soilp[:, :, L.SP_MAXSMC]
+    soilp = model.cols.soilp
+    extra = {"fieldc": soilp[:, :, L.SP_REFSMC], "b": soilp[:, :, L.SP_BB]}
     for k in pick:
-        print(history_report(labels[k], int(k), hist, model.zsoil, porosity, args.window,
-                             model.cols.soilp[:, :, L.SP_BB]))
+        print(history_report(labels[k], int(k), hist, model.zsoil, soilp[:, :, L.SP_MAXSMC],
+                             args.window, extra))
 
 
 def main(argv=None) -> int:

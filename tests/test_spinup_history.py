@@ -53,11 +53,11 @@ def test_history_report_finds_frozen_stationary_unsaturated_layers(bench):
     tmax[0] = np.nan
     porosity = np.array([[0.30, 0.30, 0.30]])
     text = bench.history_report("col", 0, (smc, sh2o, stc, tmax), zsoil, porosity, window=2,
-                                bexp=np.array([[4.0, 5.0, 6.0]]))
+                                extra={"b": np.array([[4.0, 5.0, 6.0]])})
     last = text.splitlines()[-1]
     assert "last 8 cycles" in last
     assert "0.50-1.00 m (0.100 of 0.300, liquid 0.010)" in last
     assert "0.00-0.50" not in last and "1.00-2.00" not in last
     # the rows: warmest of the last 2 cycles and the change over the last 8
-    assert " 0.50- 1.00  0.300 5.00 | 0.100" in text
+    assert " 0.50- 1.00  0.300  5.000 | 0.100" in text
     assert "-1.15 | +0.0000" in text and "+6.85 | +0.0000" in text and "+0.0200" in text
