@@ -34,10 +34,10 @@ slowest columns, and the years if each column took the better of the starts.
 
 ``--history CYCLES`` (instead of all the above): that many cycles of plain cycling from the
 cold start, and for some columns (``--history-columns``) each layer's porosity, field capacity
-and Clapp-Hornberger b, its total water at chosen cycle ends, its warmest temperature over the last ``--window`` cycles and the change of its
-total water over the last four windows; then the layers that are perennially frozen, short of
-saturation by more than 0.05 m3 m-3 and no longer changing: the frozen layers that keep the
-water they held when they froze.
+and Clapp-Hornberger b, its total water at chosen cycle ends, its warmest temperature over the
+last ``--window`` cycles and the change of its total water over the last four windows; then the
+layers that are perennially frozen, short of saturation by more than 0.05 m3 m-3 and no longer
+changing: the frozen layers that keep the water they held when they froze.
 
 Column sets: ``constructed`` (four columns on the demo's synthetic weather: cold permafrost,
 warm permafrost near 0 degC with ice, seasonal frost, a talik over permafrost) and ``demo``
